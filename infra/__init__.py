@@ -1,0 +1,1 @@
+"""Local platform stack: Maven poms, service configs and the lifecycle of Kafka, S3, MLflow."""

@@ -1,0 +1,10 @@
+"""CLI commands of the pipelines stage."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Attach this stage's commands to the root app."""
+    del app
