@@ -1,0 +1,31 @@
+"""Shared fixtures. Unit tests need nothing running; integration fixtures live beside them."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+
+from shopstream.settings import Settings
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "retailrocket-sample"
+
+
+def unique(prefix: str) -> str:
+    """A name no other test (or earlier run) uses: topics, buckets, experiments."""
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    """The effective settings of this run (local stack unless SHOPSTREAM_* say otherwise)."""
+    return Settings()
+
+
+@pytest.fixture(scope="session")
+def real_sample_dir() -> Path:
+    """Real Retail Rocket rows shipped beside the repo (../shared/data/retailrocket-sample)."""
+    if not SHARED_DATA.exists():
+        pytest.skip(f"real sample data not found at {SHARED_DATA}")
+    return SHARED_DATA
