@@ -10,7 +10,9 @@ from infra import stack
 from shopstream.context import settings_from
 from shopstream.output import emit_json, stderr_console
 
-stack_app = typer.Typer(help="Manage the local Kafka, S3 and MLflow services.", no_args_is_help=True)
+stack_app = typer.Typer(
+    help="Manage the local Kafka, S3 and MLflow services.", no_args_is_help=True
+)
 
 Services = Annotated[
     list[str] | None, typer.Argument(help="Any of: kafka s3 mlflow (default: all).")

@@ -67,3 +67,20 @@ def classpath(jars_dir: Path, name: str) -> str:
 
 def jar_files(jars_dir: Path, name: str) -> list[Path]:
     return sorted(fetch_jars(jars_dir, name).glob("*.jar"))
+
+
+def main() -> None:
+    """`python -m infra.jars`: fetch every jar set (used by the Makefile)."""
+    import sys
+
+    from shopstream.settings import Settings
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    settings = Settings()
+    for name in JAR_SETS:
+        folder = fetch_jars(settings.jars_dir, name)
+        logger.info("%s jars: %d in %s", name, len(list(folder.glob("*.jar"))), folder)
+
+
+if __name__ == "__main__":
+    main()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -116,10 +117,8 @@ def terminate(pid: int, *, timeout: float = 30.0) -> None:
 
 
 def _signal(proc: psutil.Process, sig: int) -> None:
-    try:
+    with contextlib.suppress(psutil.NoSuchProcess):
         proc.send_signal(sig)
-    except psutil.NoSuchProcess:
-        pass
 
 
 def wait_until(check: Callable[[], bool], *, timeout: float, interval: float = 0.5) -> bool:

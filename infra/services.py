@@ -12,6 +12,7 @@ from pathlib import Path
 
 from infra.errors import StackError
 from infra.jars import classpath, require_tool
+from infra.process import port_open
 from shopstream.settings import LOCAL_HOST, Settings
 
 logger = logging.getLogger(__name__)
@@ -135,6 +136,10 @@ class KafkaService(Service):
     def ready(self) -> bool:
         from kafka import KafkaAdminClient
 
+        host, _, port = self.address.split(",")[0].rpartition(":")
+        if not self.external and not port_open(host, int(port)):
+            return False
+        logging.getLogger("kafka").setLevel(logging.CRITICAL)
         admin = KafkaAdminClient(
             bootstrap_servers=self.address, request_timeout_ms=3000
         )

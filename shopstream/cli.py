@@ -40,7 +40,8 @@ def root(
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    for noisy in ("kafka", "botocore", "urllib3", "py4j", "mlflow", "alembic", "s3transfer", "httpx"):
+    noisy_loggers = ("kafka", "botocore", "urllib3", "py4j", "mlflow", "alembic", "httpx")
+    for noisy in noisy_loggers:
         logging.getLogger(noisy).setLevel(logging.DEBUG if verbose else logging.WARNING)
     ctx.obj = CliState(
         overrides={

@@ -1,0 +1,65 @@
+# shopstream — the two commands: `make demo` and `make test`.
+# Needs Python 3.11, a JDK 17+ and Maven; everything else is installed by these targets.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMPS := .stamps
+
+.PHONY: demo test lint typecheck unit integration setup tools jars stack-up stack-down clean help
+
+help:
+	@echo "make demo   - install, start the local stack, run the whole pipeline, serve the API"
+	@echo "make test   - install, start the local stack, ruff + mypy + unit + integration tests"
+	@echo "make stack-down - stop the local services"
+
+tools:
+	@command -v java >/dev/null 2>&1 || { echo "error: java not found. Install a JDK 17+ (apt-get install openjdk-17-jdk-headless)."; exit 1; }
+	@command -v mvn  >/dev/null 2>&1 || { echo "error: mvn not found. Install Apache Maven 3.8+ (apt-get install maven)."; exit 1; }
+	@java -version 2>&1 | head -1 | grep -Eq '"(1[7-9]|[2-9][0-9])' || { echo "error: Java 17+ required, found: $$(java -version 2>&1 | head -1)"; exit 1; }
+
+$(STAMPS)/venv: pyproject.toml
+	@mkdir -p $(STAMPS)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip==25.3"
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $@
+
+$(STAMPS)/jars: $(STAMPS)/venv infra/maven/kafka/pom.xml infra/maven/s3proxy/pom.xml infra/maven/spark/pom.xml
+	$(BIN)/python -m infra.jars
+	@touch $@
+
+$(STAMPS)/browser:
+	@mkdir -p $(STAMPS)
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else echo "note: install Debian's chromium for the browser test (it is skipped otherwise)"; fi; }
+	@touch $@
+
+setup: tools $(STAMPS)/venv $(STAMPS)/jars
+
+stack-up: setup
+	$(BIN)/shopstream stack up
+
+stack-down:
+	$(BIN)/shopstream stack down
+
+lint: $(STAMPS)/venv
+	$(BIN)/ruff check .
+
+typecheck: $(STAMPS)/venv
+	$(BIN)/mypy
+
+unit: $(STAMPS)/venv
+	$(BIN)/pytest tests/unit -q
+
+integration: stack-up $(STAMPS)/browser
+	$(BIN)/pytest tests/integration -q
+
+test: setup lint typecheck unit integration
+
+demo: stack-up
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/shopstream demo
+
+clean: stack-down
+	rm -rf $(STAMPS) $(VENV) infra/jars

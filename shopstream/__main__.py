@@ -1,0 +1,5 @@
+"""`python -m shopstream` is the `shopstream` command."""
+
+from shopstream.cli import main
+
+main()
