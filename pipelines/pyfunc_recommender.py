@@ -1,0 +1,310 @@
+"""JVM-free pyfunc of the recommender: ALS factors + item neighbours + popular items.
+
+Artifact layout (one artifact, key ``recommender``, file ``recommender.npz``)::
+
+    user_ids          int64   (n_users,)          sorted ascending
+    user_factors      float32 (n_users, rank)     ALS user factors, rows aligned to user_ids
+    item_ids          int64   (n_items,)          ALS items
+    item_factors      float32 (n_items, rank)
+    popular_items     int64   (n_popular,)        most popular first
+    popular_scores    float64 (n_popular,)
+    neighbour_keys    int64   (n_keys,)           sorted; items that have neighbours
+    neighbour_items   int64   (n_keys, m)         neighbour item ids, best first, -1 padded
+    neighbour_scores  float32 (n_keys, m)         co-occurrence similarity, 0 padded
+    seen_indptr       int64   (n_users + 1,)      CSR over user_ids: the visitor's
+    seen_items        int64   (nnz,)              already-interacted items (excluded on request)
+
+Input/output columns are those of docs/contracts.md (mode, visitorid, items, k,
+exclude_purchased → items, scores, strategy):
+
+- ``visitor``: a known visitor gets the ALS top-k (dot product of factors), excluding their
+  already-interacted items when ``exclude_purchased``; an unknown one gets popular items
+  (strategy ``popular``).
+- ``session``: items co-occurring with the given session items (later items weigh more:
+  weight 0.5^(distance from the last item)), excluding the session's items.
+- ``similar``: neighbours of the given items, equally weighted.
+  Both fill up with popular items when the neighbours run short and answer ``popular``
+  when no given item has neighbours.
+
+Build a small model without Spark with :func:`save_recommender_pyfunc`. The model class is
+imported by reference, so the scoring environment needs this project installed (``mlflow
+models serve --env-manager local`` from the project venv).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from mlflow.pyfunc import PythonModel  # the base class must exist when this module loads
+
+from pipelines.errors import ModelInputError
+from pipelines.pyfunc_common import (
+    log_pyfunc,
+    parse_id_list,
+    require_columns,
+    save_pyfunc,
+    schema_signature,
+)
+
+ARTIFACT_KEY = "recommender"
+ARTIFACT_FILE = "recommender.npz"
+MODES = ("visitor", "session", "similar")
+INPUT_COLUMNS = ("mode", "visitorid", "items", "k", "exclude_purchased")
+SESSION_DECAY = 0.5
+
+
+@dataclass
+class RecommenderArrays:
+    """Everything the recommender pyfunc scores with (see the module docstring)."""
+
+    user_ids: np.ndarray
+    user_factors: np.ndarray
+    item_ids: np.ndarray
+    item_factors: np.ndarray
+    popular_items: np.ndarray
+    popular_scores: np.ndarray
+    neighbour_keys: np.ndarray
+    neighbour_items: np.ndarray
+    neighbour_scores: np.ndarray
+    seen_indptr: np.ndarray
+    seen_items: np.ndarray
+
+    def save(self, path: Path) -> Path:
+        np.savez(path, **{f.name: getattr(self, f.name) for f in fields(self)})
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> RecommenderArrays:
+        with np.load(path, allow_pickle=False) as data:
+            return cls(**{f.name: data[f.name] for f in fields(cls)})
+
+    def user_index(self, visitorid: int) -> int:
+        """Row of the visitor in user_ids, -1 when unknown."""
+        pos = int(np.searchsorted(self.user_ids, visitorid))
+        if pos < len(self.user_ids) and self.user_ids[pos] == visitorid:
+            return pos
+        return -1
+
+    def seen(self, user_row: int) -> np.ndarray:
+        return self.seen_items[self.seen_indptr[user_row] : self.seen_indptr[user_row + 1]]
+
+
+def top_k(scores: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the k largest scores, best first (stable: ties keep the lower index)."""
+    if k <= 0 or scores.size == 0:
+        return np.empty(0, dtype=np.int64)
+    k = min(k, scores.size)
+    part = np.argpartition(-scores, k - 1)[:k]
+    order = np.lexsort((part, -scores[part]))
+    return part[order]
+
+
+def als_top_k(arrays: RecommenderArrays, user_row: int, k: int, exclude: np.ndarray) -> tuple[
+    np.ndarray, np.ndarray
+]:
+    """ALS top-k item ids and scores for one known visitor row, `exclude` ids removed."""
+    scores = arrays.item_factors.astype(np.float64) @ arrays.user_factors[user_row].astype(
+        np.float64
+    )
+    if exclude.size:
+        scores[np.isin(arrays.item_ids, exclude)] = -np.inf
+    best = top_k(scores, k)
+    best = best[np.isfinite(scores[best])]
+    return arrays.item_ids[best], scores[best]
+
+
+def popular_top_k(arrays: RecommenderArrays, k: int, exclude: np.ndarray) -> tuple[
+    np.ndarray, np.ndarray
+]:
+    keep = ~np.isin(arrays.popular_items, exclude) if exclude.size else slice(None)
+    return arrays.popular_items[keep][:k], arrays.popular_scores[keep][:k].astype(np.float64)
+
+
+def neighbour_scores(
+    arrays: RecommenderArrays, items: Sequence[int], decay: float
+) -> dict[int, float]:
+    """Summed similarity of every neighbour of `items`; item i weighs decay^(len-1-i)."""
+    totals: dict[int, float] = {}
+    n = len(items)
+    for pos, item in enumerate(items):
+        row = int(np.searchsorted(arrays.neighbour_keys, item))
+        if row >= len(arrays.neighbour_keys) or arrays.neighbour_keys[row] != item:
+            continue
+        weight = decay ** (n - 1 - pos)
+        pairs = zip(arrays.neighbour_items[row], arrays.neighbour_scores[row], strict=True)
+        for nb, score in pairs:
+            if nb < 0:
+                break
+            totals[int(nb)] = totals.get(int(nb), 0.0) + weight * float(score)
+    return totals
+
+
+def neighbour_top_k(
+    arrays: RecommenderArrays, items: Sequence[int], k: int, exclude: np.ndarray, decay: float
+) -> tuple[np.ndarray, np.ndarray]:
+    totals = neighbour_scores(arrays, items, decay)
+    banned = set(exclude.tolist()) | set(items)
+    ranked = sorted(
+        ((i, s) for i, s in totals.items() if i not in banned), key=lambda t: (-t[1], t[0])
+    )[:k]
+    return (
+        np.array([i for i, _ in ranked], dtype=np.int64),
+        np.array([s for _, s in ranked], dtype=np.float64),
+    )
+
+
+def recommend_row(
+    arrays: RecommenderArrays, mode: str, visitorid: int, items: list[int], k: int,
+    exclude_purchased: bool,
+) -> tuple[list[int], list[float], str]:
+    """One input row → (item ids, scores, strategy)."""
+    if mode not in MODES:
+        msg = f"mode must be one of {MODES}, got {mode!r}"
+        raise ModelInputError(msg)
+    user_row = arrays.user_index(visitorid) if visitorid >= 0 else -1
+    seen = arrays.seen(user_row) if user_row >= 0 and exclude_purchased else np.empty(0, np.int64)
+    if mode == "visitor":
+        if user_row >= 0:
+            ids, scores = als_top_k(arrays, user_row, k, seen)
+            return ids.tolist(), scores.tolist(), "als"
+        ids, scores = popular_top_k(arrays, k, np.asarray(items, dtype=np.int64))
+        return ids.tolist(), scores.tolist(), "popular"
+    decay = SESSION_DECAY if mode == "session" else 1.0
+    ids, scores = neighbour_top_k(arrays, items, k, seen, decay)
+    if ids.size == 0:
+        exclude = np.concatenate([seen, np.asarray(items, dtype=np.int64)])
+        ids, scores = popular_top_k(arrays, k, exclude)
+        return ids.tolist(), scores.tolist(), "popular"
+    if ids.size < k:
+        exclude = np.concatenate([seen, np.asarray(items, dtype=np.int64), ids])
+        fill_ids, fill_scores = popular_top_k(arrays, k - ids.size, exclude)
+        ids = np.concatenate([ids, fill_ids])
+        scores = np.concatenate([scores, np.zeros_like(fill_scores)])
+    return ids.tolist(), scores.tolist(), mode
+
+
+class RecommenderModel(PythonModel):
+    """mlflow pyfunc: loads ``recommender.npz`` and answers the contract's three modes."""
+
+    def __init__(self) -> None:
+        self.arrays: RecommenderArrays | None = None
+
+    def load_context(self, context: Any) -> None:
+        self.arrays = RecommenderArrays.load(context.artifacts[ARTIFACT_KEY])
+
+    def predict(self, context: Any, model_input: pd.DataFrame, params: Any = None) -> pd.DataFrame:
+        del context, params
+        if self.arrays is None:
+            msg = "recommender artifacts not loaded; load the model with mlflow.pyfunc.load_model"
+            raise ModelInputError(msg)
+        frame = pd.DataFrame(model_input)
+        require_columns(frame, ("visitorid",), "recommender")
+        rows = []
+        for rec in frame.to_dict(orient="records"):
+            ids, scores, strategy = recommend_row(
+                self.arrays,
+                str(rec.get("mode") or "visitor"),
+                int(rec.get("visitorid", -1) if pd.notna(rec.get("visitorid", -1)) else -1),
+                parse_id_list(rec.get("items", "[]")),
+                int(rec.get("k", 10) if pd.notna(rec.get("k", 10)) else 10),
+                bool(rec.get("exclude_purchased", True)),
+            )
+            rows.append(
+                {"items": json.dumps(ids), "scores": json.dumps([round(s, 6) for s in scores]),
+                 "strategy": strategy}
+            )
+        return pd.DataFrame(rows, columns=["items", "scores", "strategy"])
+
+
+def recommender_signature() -> Any:
+    return schema_signature(
+        [("mode", "string", True), ("visitorid", "long", True), ("items", "string", True),
+         ("k", "long", True), ("exclude_purchased", "boolean", True)],
+        [("items", "string"), ("scores", "string"), ("strategy", "string")],
+    )
+
+
+def recommender_input_example(visitorid: int = -1, item: int | None = None) -> pd.DataFrame:
+    items = json.dumps([item] if item is not None else [])
+    return pd.DataFrame(
+        {"mode": ["visitor", "similar"], "visitorid": [visitorid, -1], "items": ["[]", items],
+         "k": [10, 10], "exclude_purchased": [True, True]}
+    )
+
+
+def arrays_from_plain(
+    user_ids: Sequence[int], user_factors: Any, item_ids: Sequence[int], item_factors: Any,
+    popular: Sequence[int], neighbours: Mapping[int, Sequence[tuple[int, float]]],
+    purchased: Mapping[int, Sequence[int]], popular_scores: Sequence[float] | None = None,
+) -> RecommenderArrays:
+    """RecommenderArrays from lists/dicts: neighbours {item: [(neighbour, score), …]},
+    purchased {visitor: [items to exclude]}."""
+    uids = np.asarray(user_ids, dtype=np.int64)
+    order = np.argsort(uids, kind="stable")
+    uids = uids[order]
+    ufac = np.asarray(user_factors, dtype=np.float32).reshape(len(uids), -1)[order]
+    keys = np.array(sorted(neighbours), dtype=np.int64)
+    width = max([len(v) for v in neighbours.values()] + [1])
+    nb_items = np.full((len(keys), width), -1, dtype=np.int64)
+    nb_scores = np.zeros((len(keys), width), dtype=np.float32)
+    for row, key in enumerate(keys):
+        for col, (nb, score) in enumerate(neighbours[int(key)]):
+            nb_items[row, col], nb_scores[row, col] = nb, score
+    seen_lists = [np.asarray(purchased.get(int(u), []), dtype=np.int64) for u in uids]
+    indptr = np.concatenate([[0], np.cumsum([len(s) for s in seen_lists])]).astype(np.int64)
+    pop = np.asarray(popular, dtype=np.int64)
+    pop_scores = (np.asarray(popular_scores, dtype=np.float64) if popular_scores is not None
+                  else np.linspace(1.0, 0.5, num=len(pop)) if len(pop) else np.empty(0))
+    return RecommenderArrays(
+        user_ids=uids, user_factors=ufac, item_ids=np.asarray(item_ids, dtype=np.int64),
+        item_factors=np.asarray(item_factors, dtype=np.float32).reshape(len(item_ids), -1),
+        popular_items=pop, popular_scores=pop_scores, neighbour_keys=keys,
+        neighbour_items=nb_items, neighbour_scores=nb_scores, seen_indptr=indptr,
+        seen_items=np.concatenate(seen_lists) if seen_lists else np.empty(0, np.int64),
+    )
+
+
+def _writer(arrays: RecommenderArrays) -> Any:
+    def write(tmp: Path) -> dict[str, Path]:
+        return {ARTIFACT_KEY: arrays.save(tmp / ARTIFACT_FILE)}
+
+    return write
+
+
+def save_recommender_arrays(path: str | Path, arrays: RecommenderArrays) -> Path:
+    """Save a loadable mlflow pyfunc model directory at `path` (must not exist)."""
+    example = recommender_input_example(
+        int(arrays.user_ids[0]) if len(arrays.user_ids) else -1,
+        int(arrays.item_ids[0]) if len(arrays.item_ids) else None,
+    )
+    return save_pyfunc(path, RecommenderModel(), _writer(arrays), recommender_signature(), example)
+
+
+def log_recommender_arrays(arrays: RecommenderArrays, name: str = "pyfunc") -> str:
+    """Log the pyfunc into the active MLflow run; returns its model URI."""
+    example = recommender_input_example(
+        int(arrays.user_ids[0]) if len(arrays.user_ids) else -1,
+        int(arrays.item_ids[0]) if len(arrays.item_ids) else None,
+    )
+    return log_pyfunc(name, RecommenderModel(), _writer(arrays), recommender_signature(), example)
+
+
+def save_recommender_pyfunc(
+    path: str | Path, user_ids: Sequence[int], user_factors: Any, item_ids: Sequence[int],
+    item_factors: Any, popular: Sequence[int],
+    neighbours: Mapping[int, Sequence[tuple[int, float]]], purchased: Mapping[int, Sequence[int]],
+) -> Path:
+    """A small recommender pyfunc from plain arrays (serving tests; no Spark needed).
+
+    Example: ``save_recommender_pyfunc(tmp / "m", [1, 2], [[1, 0], [0, 1]], [10, 20],
+    [[1, 0], [0, 1]], [20, 10], {10: [(20, 0.5)]}, {1: [10]})``.
+    """
+    arrays = arrays_from_plain(user_ids, user_factors, item_ids, item_factors, popular,
+                               neighbours, purchased)
+    return save_recommender_arrays(path, arrays)
