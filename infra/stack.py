@@ -120,8 +120,26 @@ def up(settings: Settings, names: Iterable[str] | None = None) -> dict[str, Serv
 
 
 def down(settings: Settings, names: Iterable[str] | None = None) -> dict[str, ServiceStatus]:
+    if not names:
+        stop_background(settings)
     services = resolve(settings, names)
     return {s.name: stop(s) for s in reversed(services)}
+
+
+def stop_background(settings: Settings) -> list[str]:
+    """Stop processes the demo left running beside the stack (the API router, …)."""
+    stopped = []
+    for pid_file in sorted(settings.services_dir.glob("*/*.pid")):
+        name = pid_file.stem
+        if name in SERVICE_TYPES:
+            continue
+        pid = live_pid(pid_file, "shopstream")
+        if pid is not None:
+            logger.info("stopping %s (pid %s)", name, pid)
+            terminate(pid)
+            stopped.append(name)
+        pid_file.unlink(missing_ok=True)
+    return stopped
 
 
 def status(settings: Settings, names: Iterable[str] | None = None) -> dict[str, ServiceStatus]:
