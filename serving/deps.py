@@ -1,0 +1,56 @@
+"""FastAPI dependencies as Annotated aliases: routes declare what they need, nothing global."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import APIKeyHeader
+
+from serving.state import RouterState
+from serving.upstream import Upstream
+
+_api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False,
+                               description="Required when SHOPSTREAM_API_KEY is set")
+
+
+def get_state(request: Request) -> RouterState:
+    state: RouterState = request.app.state.router
+    return state
+
+
+StateDep = Annotated[RouterState, Depends(get_state)]
+
+
+def require_api_key(
+    state: StateDep, key: Annotated[str | None, Depends(_api_key_header)]
+) -> None:
+    expected = state.settings.api_key
+    if expected is None or not expected.get_secret_value():
+        return
+    if key is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED,
+                            "missing X-API-Key header; this router requires an API key")
+    if not hmac.compare_digest(key.encode(), expected.get_secret_value().encode()):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "X-API-Key is not valid for this router")
+
+
+ApiKeyDep = Depends(require_api_key)
+
+
+def get_recommender(state: StateDep) -> Upstream:
+    return state.upstream("recommender")
+
+
+def get_predictor(state: StateDep) -> Upstream:
+    return state.upstream("transaction_predictor")
+
+
+def get_segmenter(state: StateDep) -> Upstream:
+    return state.upstream("user_segmentation")
+
+
+RecommenderDep = Annotated[Upstream, Depends(get_recommender)]
+PredictorDep = Annotated[Upstream, Depends(get_predictor)]
+SegmenterDep = Annotated[Upstream, Depends(get_segmenter)]

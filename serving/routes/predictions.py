@@ -1,0 +1,25 @@
+"""POST /predict-transaction: will this visitor buy?"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from serving import shaping
+from serving.deps import PredictorDep
+from serving.schemas import PredictTransactionRequest, PredictTransactionResponse
+
+router = APIRouter(tags=["predictions"])
+
+
+@router.post("/predict-transaction", response_model=PredictTransactionResponse)
+async def predict_transaction(
+    body: PredictTransactionRequest, predictor: PredictorDep
+) -> PredictTransactionResponse:
+    out = await predictor.predict(body.features())
+    shaping.require("transaction_predictor", out, "probability", "will_transact")
+    return PredictTransactionResponse(
+        visitorid=body.visitorid_to_identify,
+        will_transact=bool(out["will_transact"]),
+        probability=round(float(out["probability"]), 6),
+        model_version=predictor.version,
+    )
