@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,9 @@ KNOWN_VISITORS = (1001, 1002, 1003)
 ITEMS = (461686, 10, 20, 30, 40, 50, 60, 70)
 SEGMENT_NAMES = ("casual browsers", "window shoppers", "buyers")
 # {visitorid: [total_events, total_views, total_addtocart, total_transactions]}
-SNAPSHOT = {1001: [60, 45, 6, 3], 1002: [150, 140, 2, 0], 1003: [5, 5, 0, 0]}
+SNAPSHOT: dict[int, Sequence[int]] = {
+    1001: [60, 45, 6, 3], 1002: [150, 140, 2, 0], 1003: [5, 5, 0, 0],
+}
 
 
 def _use_tracking(settings: Settings) -> None:
