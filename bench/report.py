@@ -1,0 +1,127 @@
+"""Fill the README's results table from bench/results/*.json (never typed by hand).
+
+    .venv/bin/python bench/report.py          # rewrite README.md between the results markers
+    .venv/bin/python bench/report.py --print  # print the markdown only
+
+Inputs (each optional; a missing one is reported as "not run yet"):
+- bench/results/ingestion.json  from bench/ingestion_bench.py
+- bench/results/pipelines.json  from bench/pipelines_bench.py
+- bench/results/serving.json    from bench/serving_bench.py
+- bench/results/demo.json       from `shopstream demo` (the training metrics of the last run)
+Each bench file holds {"generated_at", "machine", "rows": [{"measure", "ours", "baseline",
+"ratio", "target", "met"}, ...]}; the demo file holds each stage's --json summary.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+README = ROOT / "README.md"
+START, END = "<!-- results:start -->", "<!-- results:end -->"
+
+BENCHES = (
+    ("Ingestion", "ingestion.json", "bench/ingestion_bench.py"),
+    ("Training", "pipelines.json", "bench/pipelines_bench.py"),
+    ("Serving", "serving.json", "bench/serving_bench.py"),
+)
+
+TRAIN_METRICS = {
+    "recommender": ("hr_at_10", "ndcg_at_10", "recall_at_20", "mrr_at_20", "coverage",
+                    "popularity_hr_at_10", "popularity_ndcg_at_10"),
+    "transaction_predictor": ("roc_auc", "pr_auc", "base_rate", "precision", "recall",
+                              "threshold"),
+    "user_segmentation": ("k", "silhouette", "sizes"),
+}
+
+
+def _load(name: str) -> dict[str, Any] | None:
+    path = RESULTS / name
+    if not path.exists():
+        return None
+    loaded: dict[str, Any] = json.loads(path.read_text())
+    return loaded
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "**no**"
+    if isinstance(value, float):
+        if abs(value) >= 1000:
+            return f"{value:,.0f}"
+        return f"{value:.4g}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, list):
+        return ", ".join(_fmt(v) for v in value)
+    return str(value)
+
+
+def bench_section(title: str, data: dict[str, Any] | None, script: str) -> list[str]:
+    lines = [f"### {title}", ""]
+    if data is None:
+        return [*lines, f"_not run yet: `.venv/bin/python {script}`_", ""]
+    when = data.get("generated_at", "?")
+    lines += [f"From `{script}`, {when}. {data.get('note', '')}".rstrip(), ""]
+    lines += ["| measure | ours | baseline | ratio | target | met |",
+              "|---|---|---|---|---|---|"]
+    for row in data.get("rows", []):
+        cells = [row.get("measure"), row.get("ours"), row.get("baseline"), row.get("ratio"),
+                 row.get("target"), row.get("met")]
+        lines.append("| " + " | ".join(_fmt(c) for c in cells) + " |")
+    return [*lines, ""]
+
+
+def training_section(demo: dict[str, Any] | None) -> list[str]:
+    lines = ["### Models (last `shopstream train`, held-out later period)", ""]
+    models = ((demo or {}).get("train") or {}).get("models")
+    if not models:
+        return [*lines, "_not run yet: `make demo`_", ""]
+    lines += ["| model | version | promoted | metrics |", "|---|---|---|---|"]
+    for name, keys in TRAIN_METRICS.items():
+        info = models.get(name) or {}
+        metrics = info.get("metrics") or {}
+        shown = ", ".join(f"{k}={_fmt(metrics.get(k))}" for k in keys if k in metrics)
+        lines.append(f"| {name} | {_fmt(info.get('version'))} | {_fmt(info.get('promoted'))} "
+                     f"| {shown} |")
+    seconds = demo.get("train", {}).get("seconds") if demo else None
+    if seconds is not None:
+        lines += ["", f"All three trained, evaluated and registered in {_fmt(seconds)} s."]
+    return [*lines, ""]
+
+
+def render() -> str:
+    out: list[str] = []
+    for title, name, script in BENCHES:
+        out += bench_section(title, _load(name), script)
+    out += training_section(_load("demo.json"))
+    return "\n".join(out).rstrip() + "\n"
+
+
+def rewrite_readme(markdown: str) -> None:
+    text = README.read_text()
+    head, _, rest = text.partition(START)
+    _, _, tail = rest.partition(END)
+    README.write_text(f"{head}{START}\n{markdown}{END}{tail}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--print", action="store_true", help="print instead of rewriting")
+    args = parser.parse_args()
+    markdown = render()
+    if args.print:
+        print(markdown)
+    else:
+        rewrite_readme(markdown)
+        print(f"README.md results updated from {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()
