@@ -1,0 +1,111 @@
+"""The item catalogue (items in categories, popularity inside each) and which items get viewed.
+
+Learnable structure lives here: each visitor prefers a few categories, a session browses one
+category, and consecutive views walk between neighbouring items of that category (a co-viewed
+neighbourhood), repeat an item, or jump to another popular item of the same category. A
+returning visitor often starts where an earlier session started.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ingestion.generator_arrays import IntArray, last_true_index, reflect
+from ingestion.generator_params import ITEM_ID_SPACE, GeneratorParams
+from ingestion.generator_sessions import Sessions
+
+
+@dataclass
+class Catalogue:
+    category_weight: np.ndarray  # share of sessions that browse each category
+    category_size: IntArray
+    category_offset: IntArray  # items of category c are [offset[c], offset[c] + size[c])
+    item_ids: IntArray  # catalogue index -> public itemid
+
+    @property
+    def n_categories(self) -> int:
+        return len(self.category_size)
+
+
+def build_catalogue(rng: np.random.Generator, n_events: int, params: GeneratorParams) -> Catalogue:
+    n_items = max(200, round(params.catalogue_per_event * n_events))
+    n_cat = int(np.clip(n_items // params.items_per_category, 8, 2000))
+    weight = rng.pareto(1.4, size=n_cat) + 1.0
+    weight /= weight.sum()
+    raw = weight**0.7 * np.exp(0.5 * rng.standard_normal(n_cat))
+    size = np.maximum((raw / raw.sum() * n_items).astype(np.int64), 3)
+    offset = np.cumsum(size) - size
+    item_ids = rng.choice(max(ITEM_ID_SPACE, int(size.sum())), size=int(size.sum()), replace=False)
+    return Catalogue(
+        category_weight=weight,
+        category_size=size,
+        category_offset=offset,
+        item_ids=item_ids.astype(np.int64),
+    )
+
+
+def _popular_rank(rng: np.random.Generator, sizes: IntArray, gamma: float) -> IntArray:
+    """A rank inside a category, heavily skewed towards the most popular items (rank 0)."""
+    return np.minimum((sizes * rng.random(len(sizes)) ** gamma).astype(np.int64), sizes - 1)
+
+
+def session_categories(
+    rng: np.random.Generator,
+    sessions: Sessions,
+    n_visitors: int,
+    catalogue: Catalogue,
+    params: GeneratorParams,
+) -> IntArray:
+    """The category each session browses: mostly one of its visitor's 1-3 favourite categories."""
+    prefs = rng.choice(catalogue.n_categories, size=(n_visitors, 3), p=catalogue.category_weight)
+    n_prefs = 1 + rng.binomial(2, 0.3, size=n_visitors)
+    n = sessions.count
+    slot = np.minimum(rng.geometric(0.6, size=n) - 1, n_prefs[sessions.visitor] - 1)
+    preferred = prefs[sessions.visitor, slot]
+    other = rng.choice(catalogue.n_categories, size=n, p=catalogue.category_weight)
+    return np.where(rng.random(n) < params.p_pref_category, preferred, other)
+
+
+def session_anchors(
+    rng: np.random.Generator,
+    sessions: Sessions,
+    category: IntArray,
+    catalogue: Catalogue,
+    params: GeneratorParams,
+) -> tuple[IntArray, IntArray]:
+    """(category, first rank) per session; revisits copy them from an earlier session."""
+    rank = _popular_rank(rng, catalogue.category_size[category], params.popularity_gamma)
+    revisit = (sessions.ordinal > 0) & (rng.random(sessions.count) < params.p_return_revisit)
+    source = last_true_index(~revisit)
+    return category[source], rank[source]
+
+
+def view_items(
+    rng: np.random.Generator,
+    sessions: Sessions,
+    catalogue: Catalogue,
+    n_visitors: int,
+    params: GeneratorParams,
+) -> IntArray:
+    """Catalogue index of the item of every view (flattened in session order)."""
+    category = session_categories(rng, sessions, n_visitors, catalogue, params)
+    category, rank0 = session_anchors(rng, sessions, category, catalogue, params)
+    session = sessions.view_session()
+    position = sessions.view_position()
+    cat = category[session]
+    size = catalogue.category_size[cat]
+    u = rng.random(len(session))
+    first = position == 0
+    jump = ~first & (u >= params.p_repeat) & (u < params.p_repeat + params.p_jump)
+    walk = ~first & (u >= params.p_repeat + params.p_jump)
+    magnitude = rng.geometric(0.55, size=len(session))
+    sign = np.where(rng.random(len(session)) < 0.5, -1, 1)
+    step = np.where(walk, sign * magnitude, 0).astype(np.int64)
+    fresh = np.where(first, rank0[session], _popular_rank(rng, size, params.popularity_gamma))
+    anchor = first | jump
+    cum = np.cumsum(step)
+    last = last_true_index(anchor)
+    value = fresh[last] + cum - cum[last]
+    return catalogue.category_offset[cat] + reflect(value, size)
