@@ -110,6 +110,9 @@ def _read_sidecar(path: Path) -> dict[str, Any] | None:
 
 def _check_target(path: Path, n_events: int, seed: int, force: bool) -> GenerateResult | None:
     """Raise unless path may be (over)written; return the stored result when it is up to date."""
+    if path.is_dir():
+        msg = f"{path} is a folder; pass --out with a file path such as {path / 'events.csv'}."
+        raise GeneratorOutputError(msg)
     if not path.exists():
         return None
     meta = _read_sidecar(path)

@@ -93,6 +93,12 @@ def test_same_request_reuses_the_file(tmp_path: Path) -> None:
     assert (again.events, again.visitors, again.sha256) == (1_000, first.visitors, first.sha256)
 
 
+def test_refuses_a_folder_as_target(tmp_path: Path) -> None:
+    with pytest.raises(GeneratorOutputError, match="is a folder"):
+        write_events_csv(tmp_path, 100, 1, force=True)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_error_is_a_shopstream_error() -> None:
     assert issubclass(GeneratorOutputError, ShopstreamError)
 
