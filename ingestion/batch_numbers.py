@@ -6,7 +6,8 @@ and win only when no other claimant is there (two simultaneous claimants both se
 both withdraw, and retry after a random pause; two can never both win). A claimant is the batch
 itself (topic/partition/first offset): a consumer restarted after a crash, or the next owner of
 the partition, writes the batch that starts at the same offset and so recognises a claim left by
-its predecessor as its own, and no number is skipped.
+its predecessor as its own and takes that number, so no number is skipped. (A claim whose
+partition is never consumed again stays a gap; `shopstream batches` shows it.)
 """
 
 from __future__ import annotations
@@ -54,9 +55,39 @@ def _entry_exists(client: S3Client, settings: Settings, number: int) -> bool:
     return True
 
 
+def _open_claims(client: S3Client, settings: Settings) -> dict[int, set[str]]:
+    """Every claim still present: number → claimants."""
+    root = f"{settings.batches_prefix.strip('/')}/_claims/"
+    out: dict[int, set[str]] = {}
+    for page in client.get_paginator("list_objects_v2").paginate(
+        Bucket=settings.events_bucket, Prefix=root
+    ):
+        for obj in page.get("Contents", []):
+            number_text, _, who = obj["Key"][len(root):].partition("/")
+            if number_text.isdigit() and who:
+                out.setdefault(int(number_text), set()).add(who)
+    return out
+
+
+def _reclaim(client: S3Client, settings: Settings, claimant: str,
+             numbers: dict[int, str]) -> int | None:
+    """A number this batch claimed in an earlier life (a crash before its index entry)."""
+    for number, claimants in sorted(_open_claims(client, settings).items()):
+        if claimant not in claimants:
+            continue
+        if number not in numbers:
+            logger.info("reusing batch number %d claimed before a restart", number)
+            return number
+        release(client, settings, number, claimant)
+    return None
+
+
 def allocate(client: S3Client, settings: Settings, claimant: str) -> int:
     """The next free batch number, claimed for ``claimant`` (release it after the entry)."""
     numbers = list_entry_keys(client, settings)
+    reclaimed = _reclaim(client, settings, claimant, numbers)
+    if reclaimed is not None:
+        return reclaimed
     number = max(numbers, default=0) + 1
     for _ in range(MAX_ATTEMPTS):
         if _entry_exists(client, settings, number):
