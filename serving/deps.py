@@ -15,7 +15,7 @@ _api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False,
                                description="Required when SHOPSTREAM_API_KEY is set")
 
 
-def get_state(request: Request) -> RouterState:
+async def get_state(request: Request) -> RouterState:
     state: RouterState = request.app.state.router
     return state
 
@@ -23,7 +23,7 @@ def get_state(request: Request) -> RouterState:
 StateDep = Annotated[RouterState, Depends(get_state)]
 
 
-def require_api_key(
+async def require_api_key(
     state: StateDep, key: Annotated[str | None, Depends(_api_key_header)]
 ) -> None:
     expected = state.settings.api_key
@@ -39,15 +39,15 @@ def require_api_key(
 ApiKeyDep = Depends(require_api_key)
 
 
-def get_recommender(state: StateDep) -> Upstream:
+async def get_recommender(state: StateDep) -> Upstream:
     return state.upstream("recommender")
 
 
-def get_predictor(state: StateDep) -> Upstream:
+async def get_predictor(state: StateDep) -> Upstream:
     return state.upstream("transaction_predictor")
 
 
-def get_segmenter(state: StateDep) -> Upstream:
+async def get_segmenter(state: StateDep) -> Upstream:
     return state.upstream("user_segmentation")
 
 

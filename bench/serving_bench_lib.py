@@ -1,0 +1,164 @@
+"""Helpers of bench/serving_bench.py: free ports, child processes, request sets."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import selectors
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+BENCH_DIR = Path(__file__).resolve().parent
+VENV_BIN = Path(sys.executable).parent
+
+
+def free_port_block(n: int) -> int:
+    for _ in range(200):
+        base = random.randint(20000, 40000)
+        ok = True
+        for port in range(base, base + n):
+            with socket.socket() as s:
+                try:
+                    s.bind(("127.0.0.1", port))
+                except OSError:
+                    ok = False
+                    break
+        if ok:
+            return base
+    msg = f"no {n} consecutive free ports"
+    raise RuntimeError(msg)
+
+
+def child_env() -> dict[str, str]:
+    return {**os.environ, "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+
+
+def start_serve(names: dict[str, str], timeout: float = 300.0) -> tuple[subprocess.Popen[str],
+                                                                         dict[str, Any]]:
+    port, base = free_port_block(1), free_port_block(6)
+    argv = [str(VENV_BIN / "shopstream"), "serve", "--port", str(port), "--scoring-base-port",
+            str(base), "--json-summary", "--recommender-model", names["recommender"],
+            "--predictor-model", names["transaction_predictor"],
+            "--segmentation-model", names["user_segmentation"]]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, env=child_env(),
+                            start_new_session=True)
+    assert proc.stdout is not None
+    sel = selectors.DefaultSelector()
+    sel.register(proc.stdout, selectors.EVENT_READ)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        if sel.select(timeout=1.0):
+            line = proc.stdout.readline()
+            if line.startswith("{"):
+                summary = json.loads(line)
+                if summary["status"] != "ok":
+                    stop(proc)
+                    msg = f"serve came up degraded: {summary}"
+                    raise RuntimeError(msg)
+                return proc, summary
+    stop(proc)
+    msg = "shopstream serve did not report ready"
+    raise RuntimeError(msg)
+
+
+def start_spark_app(timeout: float = 240.0) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port_block(1)
+    log = (BENCH_DIR / "results" / "spark_app.log").open("wb")
+    proc = subprocess.Popen([sys.executable, str(BENCH_DIR / "serving_spark_app.py"), "--port",
+                             str(port)], stdout=log, stderr=subprocess.STDOUT, env=child_env(),
+                            start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return proc, url
+        time.sleep(1.0)
+    stop(proc)
+    msg = "Spark-backed handler did not start; see bench/results/spark_app.log"
+    raise RuntimeError(msg)
+
+
+def stop(proc: subprocess.Popen[Any]) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+
+
+def load(base: str, requests: list[dict[str, Any]], conc: int, dur: float,
+         tool: str = "auto", timeout: float = 5.0) -> dict[str, Any]:
+    """Run the load generator in its own process; returns its JSON result."""
+    req_file = BENCH_DIR / "results" / ".requests.json"
+    req_file.write_text(json.dumps(requests))
+    argv = [sys.executable, str(BENCH_DIR / "serving_loadgen.py"), "--base", base,
+            "--requests", str(req_file), "-c", str(conc), "-d", str(dur), "--tool", tool,
+            "--timeout", str(timeout)]
+    out = subprocess.run(argv, capture_output=True, text=True, check=True, env=child_env())
+    req_file.unlink(missing_ok=True)
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+# ---- request sets -----------------------------------------------------------------------
+def predictor_rows(n: int = 100) -> list[dict[str, int]]:
+    rng = random.Random(1)
+    rows = []
+    for _ in range(n):
+        views, carts = rng.randint(0, 150), rng.randint(0, 8)
+        rows.append({"num_views": views, "num_addtocart": carts,
+                     "distinct_items_interacted": rng.randint(0, views + carts)})
+    return rows
+
+
+def segment_rows(n: int = 100) -> list[dict[str, Any]]:
+    rng = random.Random(2)
+    rows = []
+    for _ in range(n):
+        views, carts, buys = rng.randint(1, 400), rng.randint(0, 40), rng.randint(0, 20)
+        buys = min(buys, views)
+        events = views + carts + buys + rng.randint(0, 20)
+        rows.append({"total_events": events, "total_views": views, "total_addtocart": carts,
+                     "total_transactions": buys, "view_ratio": round(views / events, 4),
+                     "addtocart_ratio": round(carts / events, 4),
+                     "transaction_ratio": round(buys / views, 4)})
+    return rows
+
+
+def router_requests(known: list[int]) -> dict[str, list[dict[str, Any]]]:
+    unknown = [900_000_000 + i for i in range(len(known))]
+    visitors = [v for pair in zip(known, unknown, strict=True) for v in pair]
+    return {
+        "recommendations": [{"method": "GET", "path": f"/recommendations/{v}"
+                             "?num_recommendations=5", "body": None} for v in visitors],
+        "predict_transaction": [{"method": "POST", "path": "/predict-transaction",
+                                 "body": {"visitorid_to_identify": f"bench-{i}", **row}}
+                                for i, row in enumerate(predictor_rows())],
+        "segment_user": [{"method": "POST", "path": "/segment-user",
+                          "body": {"visitorid_to_identify": i, **row}}
+                         for i, row in enumerate(segment_rows())],
+    }
+
+
+def direct_requests(known: list[int]) -> dict[str, list[dict[str, Any]]]:
+    unknown = [900_000_000 + i for i in range(len(known))]
+    visitors = [v for pair in zip(known, unknown, strict=True) for v in pair]
+
+    def inv(row: dict[str, Any]) -> dict[str, Any]:
+        return {"method": "POST", "path": "/invocations", "body": {"dataframe_records": [row]}}
+
+    return {
+        "recommendations": [inv({"mode": "visitor", "visitorid": v, "items": "[]", "k": 5,
+                                 "exclude_purchased": False}) for v in visitors],
+        "predict_transaction": [inv(r) for r in predictor_rows()],
+        "segment_user": [inv({"visitorid": -1, **r}) for r in segment_rows()],
+    }
