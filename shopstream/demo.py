@@ -72,11 +72,11 @@ def ingest_needed(settings: Settings) -> bool:
     """False when the batch index already holds the raw file's source (a re-run of the demo)."""
     try:
         from ingestion.batch_index import list_batches
-        from ingestion.source_id import source_id_of
+        from ingestion.csv_blocks import source_id
     except ImportError:
         return True
-    source = source_id_of(settings.events_file)
-    return not any(source in getattr(b, "sources", ()) for b in list_batches(settings))
+    source = source_id(settings.events_file)
+    return not any(source in b.seq_hwm for b in list_batches(settings))
 
 
 def start_router(settings: Settings) -> StageResult:
