@@ -51,8 +51,8 @@ def run_wrk(base: str, requests: list[dict[str, Any]], conc: int, dur: float,
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
         f.write(_lua(requests))
         script = f.name
-    argv = ["wrk", f"-t{threads}", f"-c{conc}", f"-d{int(dur)}s", "--timeout", f"{int(timeout)}s", "-s",
-            script, base]
+    argv = ["wrk", f"-t{threads}", f"-c{conc}", f"-d{int(dur)}s", "--timeout",
+            f"{int(timeout)}s", "-s", script, base]
     out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
     Path(script).unlink(missing_ok=True)
     line = next(ln for ln in out.splitlines() if ln.startswith("RESULT "))
