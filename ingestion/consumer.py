@@ -116,6 +116,7 @@ class BatchConsumer:
         self._dlq: Any = None
         self._dlq_tracker = DeliveryTracker(330, "dead-letter records")
         self._assigned_at: float | None = None
+        self._rebalances: list[tuple[str, list[int]]] = []
 
     # ---- lifecycle ------------------------------------------------------------------------
     def run(self) -> ConsumeStats:
@@ -137,6 +138,8 @@ class BatchConsumer:
         flushed_idle = True
         while not self.should_stop():
             records = self._consumer.poll(timeout_ms=POLL_MS)
+            repositioned = self._apply_rebalances()
+            records = {tp: r for tp, r in records.items() if tp.partition not in repositioned}
             now = time.monotonic()
             if records:
                 last_data, flushed_idle = now, False
@@ -165,22 +168,44 @@ class BatchConsumer:
                 self._consumer.close(autocommit=False)
 
     # ---- partitions -----------------------------------------------------------------------
-    def assigned(self, partitions: list[int]) -> None:
+    # kafka-python calls the rebalance listener on its IO thread, where blocking calls are not
+    # allowed: the listener only queues the change; `_apply_rebalances` runs it after poll.
+    def _apply_rebalances(self) -> set[int]:
+        """Apply queued revocations/assignments; returns partitions (re)positioned just now."""
+        repositioned: set[int] = set()
+        while self._rebalances:
+            kind, partitions = self._rebalances.pop(0)
+            if kind == "revoked":
+                for partition in partitions:
+                    self.states.pop(partition, None)
+                    repositioned.discard(partition)
+                logger.info("revoked partitions %s", sorted(partitions))
+            else:
+                self._assign(partitions)
+                repositioned.update(partitions)
+        return repositioned
+
+    def _assign(self, partitions: list[int]) -> None:
+        """Resume each partition after the highest offset the index covers (or its commit)."""
+        from kafka.structs import TopicPartition
+
         self.index.refresh()
+        known = {e.key for e in self.index.entries.values()}
         for partition in partitions:
+            tp = TopicPartition(self.options.topic, partition)
             entry = self.index.latest_for(self.options.topic, partition)
-            start = entry.last_offset() + 1 if entry else 0
-            hwm = dict(entry.seq_hwm) if entry else {}
-            self.states[partition] = PartitionState(partition, start, stored_hwm=hwm)
-            known = {e.key for e in self.index.entries.values()}
+            committed = self._consumer.committed(tp)
+            start = entry.last_offset() + 1 if entry else (committed or 0)
+            position = max(start, committed or 0)
+            state = PartitionState(partition, start,
+                                   stored_hwm=dict(entry.seq_hwm) if entry else {},
+                                   last_consumed=position - 1)
+            state.committed = committed if committed is not None else -1
+            self.states[partition] = state
             self.writer.remove_orphans(self.options.topic, partition, start - 1, known)
+            self._consumer.seek(tp, position)
         self._assigned_at = time.monotonic()
         logger.info("assigned partitions %s", sorted(partitions))
-
-    def revoked(self, partitions: list[int]) -> None:
-        for partition in partitions:
-            self.states.pop(partition, None)
-        logger.info("revoked partitions %s", sorted(partitions))
 
     # ---- records --------------------------------------------------------------------------
     def _handle(self, partition: int, records: list[Any]) -> None:
@@ -273,7 +298,7 @@ class _Listener(ConsumerRebalanceListener):
         self.owner = owner
 
     def on_partitions_revoked(self, revoked: Any) -> None:
-        self.owner.revoked([tp.partition for tp in revoked])
+        self.owner._rebalances.append(("revoked", [tp.partition for tp in revoked]))
 
     def on_partitions_assigned(self, assigned: Any) -> None:
-        self.owner.assigned([tp.partition for tp in assigned])
+        self.owner._rebalances.append(("assigned", [tp.partition for tp in assigned]))

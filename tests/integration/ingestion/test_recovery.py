@@ -94,22 +94,31 @@ def test_broker_restart_while_producing_loses_and_doubles_nothing(
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("join", ["before_data", "mid_stream"])
 def test_two_consumers_in_one_group_split_without_overlap_or_gap(
-    isolated: Isolated, tmp_path: Path
+    isolated: Isolated, tmp_path: Path, join: str
 ) -> None:
     n = 40_000
-    first = isolated.cli("consume", "--batch-size", "3000", "--until-idle", "8", "--json")
-    second = isolated.cli("consume", "--batch-size", "3000", "--until-idle", "8", "--json")
-    time.sleep(3)
-    produce(isolated.settings, events_file(tmp_path / "e.csv", n))
+    argv = ("consume", "--batch-size", "3000", "--until-idle", "8", "--json")
+    if join == "before_data":
+        procs = [isolated.cli(*argv), isolated.cli(*argv)]
+        time.sleep(3)
+        produce(isolated.settings, events_file(tmp_path / "e.csv", n))
+    else:  # the second joins while the first holds partly filled batches: a rebalance
+        produce(isolated.settings, events_file(tmp_path / "e.csv", n))
+        procs = [isolated.cli(*argv)]
+        _wait_for_batches(isolated, 2)
+        procs.append(isolated.cli(*argv))
     summaries = []
-    for proc in (first, second):
+    for proc in procs:
         out, err = proc.communicate(timeout=300)
         assert proc.returncode == 0, err
         summaries.append(json.loads(out))
     entries = _assert_exactly_once(isolated, n)
     assert sum(s["events"] for s in summaries) == n
-    assert all(s["events"] > 0 for s in summaries), summaries
+    assert sum(s["duplicates"] for s in summaries) == 0
+    if join == "before_data":
+        assert all(s["events"] > 0 for s in summaries), summaries
     assert len({e.key for e in entries}) == len(entries)
 
 
