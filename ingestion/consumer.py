@@ -117,6 +117,7 @@ class BatchConsumer:
         self._dlq_tracker = DeliveryTracker(330, "dead-letter records")
         self._assigned_at: float | None = None
         self._rebalances: list[tuple[str, list[int]]] = []
+        self._dlq_futures: list[Any] = []
 
     # ---- lifecycle ------------------------------------------------------------------------
     def run(self) -> ConsumeStats:
@@ -236,7 +237,7 @@ class BatchConsumer:
             self._dlq = make_producer(self.settings)
         value = dead_letter.consumer_record(record.value, reason, record.topic,
                                             record.partition, record.offset)
-        self._dlq_tracker.add([self._dlq.send(self.options.dlq_topic, value, record.key)])
+        self._dlq_futures.append(self._dlq.send(self.options.dlq_topic, value, record.key))
 
     # ---- batches and commits ------------------------------------------------------------
     def _flush(self, partial: bool) -> None:
@@ -267,6 +268,8 @@ class BatchConsumer:
             return
         if self._dlq is not None:
             self._dlq.flush(timeout=300)
+            futures, self._dlq_futures = self._dlq_futures, []
+            self._dlq_tracker.add(futures)
             self._dlq_tracker.confirm_all()
         try:
             self._consumer.commit(offsets)

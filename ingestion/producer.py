@@ -17,10 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kafka.errors import KafkaError
+
 from ingestion import dead_letter
 from ingestion.csv_blocks import DEFAULT_BLOCK_BYTES, iter_blocks, read_header, source_id
 from ingestion.delivery import DeliveryTracker
-from ingestion.errors import InputFileError
+from ingestion.errors import DeliveryError, InputFileError
 from ingestion.messages import encode_block
 from ingestion.pacing import Pacer
 from ingestion.partitioning import partitions_for
@@ -118,31 +120,43 @@ def produce_file(
     producer = make_producer(settings)
     started = time.perf_counter()
     try:
-        partitions = topic_partitions(producer, options.topic)
-        tracker = DeliveryTracker(DELIVERY_TIMEOUT_MS / 1000 + 30)
-        clock = _Clock()
-        for block in iter_blocks(path, has_header=has_header, limit=options.limit,
-                                 block_bytes=options.block_bytes):
-            parsed = parse_lines(block.lines, block.first_seq, block.first_line_number, order)
-            futures = _send_rejects(producer, options, parsed.rejects, stats.source)
-            encoded = encode_block(parsed.table, stats.source)
-            parts = partitions_for(encoded.keys, partitions).tolist()
-            targets = options.pacer.targets(parsed.table[TIMESTAMP].to_numpy())
-            futures += _send_block(producer, options.topic, encoded.keys.to_pylist(),
-                                   encoded.values, parts, targets, clock)
-            tracker.add(futures)
-            stats.sent += len(encoded.values)
-            stats.rejected += len(parsed.rejects)
-            if progress is not None:
-                progress(block.nbytes, stats.sent, stats.rejected)
-        producer.flush(timeout=DELIVERY_TIMEOUT_MS / 1000)
-        tracker.confirm_all()
+        _send_file(producer, options, order, has_header, stats, progress)
+    except KafkaError as e:
+        msg = (
+            f"Kafka at {settings.kafka_bootstrap} failed while sending ({e!r}); rows after the "
+            f"last acknowledged one may be missing. Check the broker and run the same command "
+            f"again: the consumer drops events it already stored (same source and seq)."
+        )
+        raise DeliveryError(msg) from e
     finally:
         producer.close(timeout=10)
     stats.seconds = time.perf_counter() - started
     logger.info("sent %d events, rejected %d, in %.1fs", stats.sent, stats.rejected,
                 stats.seconds)
     return stats
+
+
+def _send_file(producer: Any, options: ProduceOptions, order: tuple[str, ...],
+               has_header: bool, stats: ProduceStats, progress: Progress | None) -> None:
+    partitions = topic_partitions(producer, options.topic)
+    tracker = DeliveryTracker(DELIVERY_TIMEOUT_MS / 1000 + 30)
+    clock = _Clock()
+    for block in iter_blocks(options.path, has_header=has_header, limit=options.limit,
+                             block_bytes=options.block_bytes):
+        parsed = parse_lines(block.lines, block.first_seq, block.first_line_number, order)
+        futures = _send_rejects(producer, options, parsed.rejects, stats.source)
+        encoded = encode_block(parsed.table, stats.source)
+        parts = partitions_for(encoded.keys, partitions).tolist()
+        targets = options.pacer.targets(parsed.table[TIMESTAMP].to_numpy())
+        futures += _send_block(producer, options.topic, encoded.keys.to_pylist(),
+                               encoded.values, parts, targets, clock)
+        tracker.add(futures)
+        stats.sent += len(encoded.values)
+        stats.rejected += len(parsed.rejects)
+        if progress is not None:
+            progress(block.nbytes, stats.sent, stats.rejected)
+    producer.flush(timeout=DELIVERY_TIMEOUT_MS / 1000)
+    tracker.confirm_all()
 
 
 def _send_rejects(producer: Any, options: ProduceOptions, rejects: Sequence[Any],

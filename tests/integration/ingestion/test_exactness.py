@@ -102,3 +102,37 @@ def test_real_retailrocket_rows_have_zero_rejects(isolated: Isolated, real_sampl
     assert sorted(rows["seq"].to_pylist()) == list(range(1, n_rows + 1))
     transactions = pc.equal(rows["event"], "transaction")
     assert pc.all(pc.equal(pc.is_valid(rows["transactionid"]), transactions)).as_py()
+
+
+@pytest.mark.slow
+def test_unreachable_broker_fails_with_a_message(isolated: Isolated, real_sample_dir: Path) -> None:
+    proc = isolated.cli("--kafka", "127.0.0.1:1", "produce", "--file",
+                        str(real_sample_dir / "events_sample.csv"), "--json")
+    out, err = proc.communicate(timeout=180)
+    assert proc.returncode == 1
+    assert out == ""  # no half summary on stdout
+    assert "cannot connect to Kafka at 127.0.0.1:1" in err
+
+
+def test_cli_json_is_exactly_one_object(isolated: Isolated, real_sample_dir: Path) -> None:
+    proc = isolated.cli("produce", "--file", str(real_sample_dir / "events_sample.csv"),
+                        "--json")
+    out, err = proc.communicate(timeout=180)
+    assert proc.returncode == 0, err
+    payload = json.loads(out)
+    assert set(payload) == {"sent", "rejected", "seconds", "events_per_s"}
+    assert payload["sent"] == 3_240
+    proc = isolated.cli("consume", "--until-idle", "3", "--json")
+    out, err = proc.communicate(timeout=180)
+    assert proc.returncode == 0, err
+    payload = json.loads(out)
+    assert set(payload) == {"batches", "events", "rejected", "duplicates", "seconds",
+                            "events_per_s"}
+    assert payload["events"] == 3_240
+    proc = isolated.cli("batches", "--json")
+    out, _ = proc.communicate(timeout=60)
+    listing = json.loads(out)
+    assert listing["total_rows"] == 3_240
+    assert [b["number"] for b in listing["batches"]] == list(range(1, len(listing["batches"]) + 1))
+    assert {"number", "key", "format", "rows", "offsets", "min_ts", "max_ts", "sha256",
+            "created_at"} <= set(listing["batches"][0])
