@@ -15,9 +15,13 @@ _api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False,
                                description="Required when SHOPSTREAM_API_KEY is set")
 
 
-async def get_state(request: Request) -> RouterState:
+def _state(request: Request) -> RouterState:
     state: RouterState = request.app.state.router
     return state
+
+
+async def get_state(request: Request) -> RouterState:
+    return _state(request)
 
 
 StateDep = Annotated[RouterState, Depends(get_state)]
@@ -39,16 +43,17 @@ async def require_api_key(
 ApiKeyDep = Depends(require_api_key)
 
 
-async def get_recommender(state: StateDep) -> Upstream:
-    return state.upstream("recommender")
+# Upstream lookups take the Request directly: one dependency node each on the hot path.
+async def get_recommender(request: Request) -> Upstream:
+    return _state(request).upstream("recommender")
 
 
-async def get_predictor(state: StateDep) -> Upstream:
-    return state.upstream("transaction_predictor")
+async def get_predictor(request: Request) -> Upstream:
+    return _state(request).upstream("transaction_predictor")
 
 
-async def get_segmenter(state: StateDep) -> Upstream:
-    return state.upstream("user_segmentation")
+async def get_segmenter(request: Request) -> Upstream:
+    return _state(request).upstream("user_segmentation")
 
 
 RecommenderDep = Annotated[Upstream, Depends(get_recommender)]
