@@ -34,6 +34,7 @@ from serving_bench_lib import (
     BENCH_DIR,
     direct_requests,
     load,
+    load_measured,
     router_requests,
     start_serve,
     start_spark_app,
@@ -74,16 +75,16 @@ def known_visitors(settings: Settings, n: int = 50) -> list[int]:
     return ids or [1]
 
 
-def run_router_and_direct(summary: dict[str, Any], known: list[int], dur: float,
-                          conc: int) -> dict[str, Any]:
+def run_router_and_direct(serve_pid: int, summary: dict[str, Any], known: list[int],
+                          dur: float, conc: int) -> dict[str, Any]:
     router, direct = {}, {}
     for endpoint, reqs in router_requests(known).items():
         logger.info("router %s …", endpoint)
-        router[endpoint] = load(summary["router"], reqs, conc, dur)
+        router[endpoint] = load_measured(serve_pid, summary["router"], reqs, conc, dur)
     for endpoint, reqs in direct_requests(known).items():
-        url = summary["models"][ROLE_OF[endpoint]]["url"]
-        logger.info("direct %s at %s …", endpoint, url)
-        direct[endpoint] = load(url, reqs, conc, dur)
+        info = summary["models"][ROLE_OF[endpoint]]
+        logger.info("direct %s at %s …", endpoint, info["url"])
+        direct[endpoint] = load_measured(info["pid"], info["url"], reqs, conc, dur)
     probe_reqs = router_requests(known)["predict_transaction"]
     c1 = {"router_predict_transaction": load(summary["router"], probe_reqs, 1, 5)}
     return {"router": router, "direct": direct, "latency_c1": c1}
@@ -94,8 +95,8 @@ def run_spark(dur: float, conc: int) -> dict[str, Any]:
     try:
         reqs = router_requests([1])["predict_transaction"]
         load(url, reqs, 1, 5, timeout=60)  # warm-up: the first Spark jobs compile code
-        return {"c1": load(url, reqs, 1, 10, timeout=60),
-                f"c{conc}": load(url, reqs, conc, dur, timeout=60)}
+        return {"c1": load_measured(proc.pid, url, reqs, 1, 10, timeout=60),
+                f"c{conc}": load_measured(proc.pid, url, reqs, conc, dur, timeout=60)}
     finally:
         stop(proc)
 
@@ -134,7 +135,8 @@ def main() -> None:
     load_before = os.getloadavg()
     proc, summary = start_serve(names)
     try:
-        results = run_router_and_direct(summary, known, args.duration, args.concurrency)
+        results = run_router_and_direct(proc.pid, summary, known, args.duration,
+                                        args.concurrency)
     finally:
         stop(proc)
     if not args.skip_spark:
@@ -144,7 +146,9 @@ def main() -> None:
                    "versions": {r: m["version"] for r, m in summary["models"].items()}},
         "machine": {"cpus": os.cpu_count(), "loadavg_before": load_before,
                     "loadavg_after": os.getloadavg(),
-                    "note": "2 cores shared with other work: figures are noisy"},
+                    "note": "2 cores shared with other work: figures are noisy; "
+                          "server_cpu_ms_per_request and projected_rps_2_cores are CPU "
+                          "accounting of the measured process tree, less load-sensitive"},
         "setup": {"concurrency": args.concurrency, "duration_s": args.duration,
                   "serve_startup_s": summary["startup_s"], "router_cache": "none",
                   "router_batching": "concurrent requests coalesced into multi-row "

@@ -20,7 +20,7 @@ VENV_BIN = Path(sys.executable).parent
 
 def free_port_block(n: int) -> int:
     for _ in range(200):
-        base = random.randint(20000, 40000)
+        base = random.randint(20000, 32000)  # below the ephemeral range
         ok = True
         for port in range(base, base + n):
             with socket.socket() as s:
@@ -93,6 +93,39 @@ def stop(proc: subprocess.Popen[Any]) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=10)
+
+
+def tree_cpu_s(pid: int) -> float:
+    """User+system CPU seconds used so far by pid and all its descendants."""
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0.0
+    total = 0.0
+    for proc in procs:
+        try:
+            t = proc.cpu_times()
+            total += t.user + t.system
+        except psutil.NoSuchProcess:
+            continue
+    return total
+
+
+def load_measured(pid: int, base: str, requests: list[dict[str, Any]], conc: int,
+                  dur: float, **kw: Any) -> dict[str, Any]:
+    """load() plus the CPU the measured process tree spent per answered request."""
+    before = tree_cpu_s(pid)
+    result = load(base, requests, conc, dur, **kw)
+    spent = tree_cpu_s(pid) - before
+    if result["requests"]:
+        per = spent * 1000 / result["requests"]
+        result["server_cpu_ms_per_request"] = round(per, 3)
+        # What two dedicated cores would sustain for this tree alone (load generator excluded).
+        result["projected_rps_2_cores"] = round(2000 / per, 0) if per else None
+    return result
 
 
 def load(base: str, requests: list[dict[str, Any]], conc: int, dur: float,
