@@ -96,6 +96,7 @@ def save_pyfunc(
             artifacts=artifacts,
             signature=signature,
             input_example=input_example,
+            pip_requirements=pyfunc_requirements(),
         )
     return target
 
@@ -118,5 +119,14 @@ def log_pyfunc(
             artifacts=artifacts,
             signature=signature,
             input_example=input_example,
+            pip_requirements=pyfunc_requirements(),
         )
     return str(info.model_uri)
+
+
+def pyfunc_requirements() -> list[str]:
+    """What the JVM-free models need (given, so mlflow does not reload the model to infer)."""
+    from importlib.metadata import version
+
+    return [f"mlflow=={version('mlflow')}", f"numpy=={version('numpy')}",
+            f"pandas=={version('pandas')}", f"scikit-learn=={version('scikit-learn')}"]

@@ -11,15 +11,17 @@ Artifact layout (one artifact, key ``recommender``, file ``recommender.npz``)::
     neighbour_keys    int64   (n_keys,)           sorted; items that have neighbours
     neighbour_items   int64   (n_keys, m)         neighbour item ids, best first, -1 padded
     neighbour_scores  float32 (n_keys, m)         co-occurrence similarity, 0 padded
-    seen_indptr       int64   (n_users + 1,)      CSR over user_ids: the visitor's
+    seen_ids          int64   (n_seen,)           sorted; visitors with a stored history
+    seen_indptr       int64   (n_seen + 1,)       CSR over seen_ids: the visitor's
     seen_items        int64   (nnz,)              already-interacted items (excluded on request)
 
 Input/output columns are those of docs/contracts.md (mode, visitorid, items, k,
 exclude_purchased → items, scores, strategy):
 
-- ``visitor``: a known visitor gets the ALS top-k (dot product of factors), excluding their
-  already-interacted items when ``exclude_purchased``; an unknown one gets popular items
-  (strategy ``popular``).
+- ``visitor``: a visitor with ALS factors gets the ALS top-k (dot product of factors),
+  excluding their already-interacted items when ``exclude_purchased``; a visitor with a
+  stored history but no factors (ALS trains on visitors with ≥ 2 items) gets the neighbours
+  of their items (strategy ``similar``); an unknown one gets popular items (``popular``).
 - ``session``: items co-occurring with the given session items (later items weigh more:
   weight 0.5^(distance from the last item)), excluding the session's items.
 - ``similar``: neighbours of the given items, equally weighted.
@@ -72,6 +74,7 @@ class RecommenderArrays:
     neighbour_keys: np.ndarray
     neighbour_items: np.ndarray
     neighbour_scores: np.ndarray
+    seen_ids: np.ndarray
     seen_indptr: np.ndarray
     seen_items: np.ndarray
 
@@ -91,8 +94,12 @@ class RecommenderArrays:
             return pos
         return -1
 
-    def seen(self, user_row: int) -> np.ndarray:
-        return self.seen_items[self.seen_indptr[user_row] : self.seen_indptr[user_row + 1]]
+    def seen(self, visitorid: int) -> np.ndarray:
+        """The visitor's already-interacted items (empty when unknown)."""
+        pos = int(np.searchsorted(self.seen_ids, visitorid))
+        if pos >= len(self.seen_ids) or self.seen_ids[pos] != visitorid:
+            return np.empty(0, dtype=np.int64)
+        return self.seen_items[self.seen_indptr[pos] : self.seen_indptr[pos + 1]]
 
 
 def top_k(scores: np.ndarray, k: int) -> np.ndarray:
@@ -168,14 +175,23 @@ def recommend_row(
         msg = f"mode must be one of {MODES}, got {mode!r}"
         raise ModelInputError(msg)
     user_row = arrays.user_index(visitorid) if visitorid >= 0 else -1
-    seen = arrays.seen(user_row) if user_row >= 0 and exclude_purchased else np.empty(0, np.int64)
+    history = arrays.seen(visitorid) if visitorid >= 0 else np.empty(0, np.int64)
+    seen = history if exclude_purchased else np.empty(0, np.int64)
     if mode == "visitor":
         if user_row >= 0:
             ids, scores = als_top_k(arrays, user_row, k, seen)
             return ids.tolist(), scores.tolist(), "als"
+        if history.size:
+            return _neighbour_answer(arrays, history.tolist(), k, seen, 1.0, "similar")
         ids, scores = popular_top_k(arrays, k, np.asarray(items, dtype=np.int64))
         return ids.tolist(), scores.tolist(), "popular"
     decay = SESSION_DECAY if mode == "session" else 1.0
+    return _neighbour_answer(arrays, items, k, seen, decay, mode)
+
+
+def _neighbour_answer(arrays: RecommenderArrays, items: list[int], k: int, seen: np.ndarray,
+                      decay: float, strategy: str) -> tuple[list[int], list[float], str]:
+    """Neighbours of `items`, filled up with popular ones; popular when none has neighbours."""
     ids, scores = neighbour_top_k(arrays, items, k, seen, decay)
     if ids.size == 0:
         exclude = np.concatenate([seen, np.asarray(items, dtype=np.int64)])
@@ -186,7 +202,7 @@ def recommend_row(
         fill_ids, fill_scores = popular_top_k(arrays, k - ids.size, exclude)
         ids = np.concatenate([ids, fill_ids])
         scores = np.concatenate([scores, np.zeros_like(fill_scores)])
-    return ids.tolist(), scores.tolist(), mode
+    return ids.tolist(), scores.tolist(), strategy
 
 
 class RecommenderModel(PythonModel):
@@ -256,7 +272,8 @@ def arrays_from_plain(
     for row, key in enumerate(keys):
         for col, (nb, score) in enumerate(neighbours[int(key)]):
             nb_items[row, col], nb_scores[row, col] = nb, score
-    seen_lists = [np.asarray(purchased.get(int(u), []), dtype=np.int64) for u in uids]
+    seen_ids = np.array(sorted(set(uids.tolist()) | {int(v) for v in purchased}), dtype=np.int64)
+    seen_lists = [np.asarray(purchased.get(int(u), []), dtype=np.int64) for u in seen_ids]
     indptr = np.concatenate([[0], np.cumsum([len(s) for s in seen_lists])]).astype(np.int64)
     pop = np.asarray(popular, dtype=np.int64)
     pop_scores = (np.asarray(popular_scores, dtype=np.float64) if popular_scores is not None
@@ -265,7 +282,7 @@ def arrays_from_plain(
         user_ids=uids, user_factors=ufac, item_ids=np.asarray(item_ids, dtype=np.int64),
         item_factors=np.asarray(item_factors, dtype=np.float32).reshape(len(item_ids), -1),
         popular_items=pop, popular_scores=pop_scores, neighbour_keys=keys,
-        neighbour_items=nb_items, neighbour_scores=nb_scores, seen_indptr=indptr,
+        neighbour_items=nb_items, neighbour_scores=nb_scores, seen_ids=seen_ids, seen_indptr=indptr,
         seen_items=np.concatenate(seen_lists) if seen_lists else np.empty(0, np.int64),
     )
 

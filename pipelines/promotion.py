@@ -1,0 +1,169 @@
+"""Champion/challenger promotion of registered versions (alias ``production``).
+
+The candidate and the current champion are re-scored on the *candidate's* held-out period
+(the evaluation rows its training run logged under ``holdout/``), with the same numpy code:
+recommender HR@10 (seen items excluded for both), predictor PR-AUC, segmentation silhouette
+(each model in its own standardised space). When a version has no holdout artifact (a model
+saved outside the training pipeline) the comparison falls back to the logged main-metric tags
+and says so in ``promotion_basis``. The alias moves only when the candidate is not worse
+(or with force); every version stays registered either way, and the decision and both scores
+are written as tags of the candidate version.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pipelines.errors import PromotionError
+from pipelines.tracking import client, configure
+from shopstream.settings import Settings
+
+logger = logging.getLogger(__name__)
+ALIAS = "production"
+MAIN_METRIC = {"recommender": "hr_at_10", "transaction_predictor": "pr_auc",
+               "user_segmentation": "silhouette"}
+HOLDOUT_FILE = {"recommender": "recommender_holdout.npz",
+                "transaction_predictor": "predictor_holdout.parquet",
+                "user_segmentation": "segmentation_holdout.parquet"}
+
+
+@dataclass
+class PromotionDecision:
+    name: str
+    candidate: str
+    champion: str | None
+    metric: str
+    candidate_score: float | None
+    champion_score: float | None
+    promoted: bool
+    decision: str
+    basis: str
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def model_kind(name: str) -> str:
+    """The base model ('recommender', …) a registered name ends with (names may be prefixed)."""
+    for kind in MAIN_METRIC:
+        if name.endswith(kind):
+            return kind
+    msg = f"cannot tell which model {name!r} is; its name must end with one of {list(MAIN_METRIC)}"
+    raise PromotionError(msg)
+
+
+def champion_version(settings: Settings, name: str) -> str | None:
+    from mlflow.exceptions import MlflowException
+
+    try:
+        return str(client(settings).get_model_version_by_alias(name, ALIAS).version)
+    except MlflowException:
+        return None
+
+
+def latest_version(settings: Settings, name: str) -> str:
+    versions = client(settings).search_model_versions(f"name = '{name}'")
+    if not versions:
+        msg = f"no registered versions of {name!r}; train one first (`shopstream train`)"
+        raise PromotionError(msg)
+    return str(max(int(v.version) for v in versions))
+
+
+def promote(settings: Settings, name: str, version: str | None = None,
+            force: bool = False) -> PromotionDecision:
+    """Compare `version` (default: the latest) with the champion; move the alias if not worse."""
+    configure(settings)
+    kind = model_kind(name)
+    candidate = version or latest_version(settings, name)
+    champion = champion_version(settings, name)
+    metric = MAIN_METRIC[kind]
+    if champion == candidate:
+        return _record(settings, PromotionDecision(name, candidate, champion, metric, None, None,
+                                                   True, "already-production", "none"))
+    candidate_score, champion_score, basis = _scores(settings, kind, name, candidate, champion)
+    if champion is None:
+        decision, promoted = "first-version", True
+    elif force:
+        decision, promoted = "forced", True
+    elif champion_score is None or (candidate_score is not None
+                                    and candidate_score >= champion_score):
+        decision, promoted = "promoted", True
+    else:
+        decision, promoted = "rejected-worse", False
+    result = PromotionDecision(name, candidate, champion, metric, candidate_score,
+                               champion_score, promoted, decision, basis)
+    if promoted:
+        client(settings).set_registered_model_alias(name, ALIAS, candidate)
+    return _record(settings, result)
+
+
+def _record(settings: Settings, result: PromotionDecision) -> PromotionDecision:
+    tags = {"promotion_decision": result.decision, "promotion_metric": result.metric,
+            "promotion_basis": result.basis,
+            "promotion_champion_version": result.champion or "",
+            "promotion_candidate_score": _fmt(result.candidate_score),
+            "promotion_champion_score": _fmt(result.champion_score),
+            "promotion_at": datetime.now(tz=UTC).isoformat(timespec="seconds")}
+    mlflow_client = client(settings)
+    for key, value in tags.items():
+        mlflow_client.set_model_version_tag(result.name, result.candidate, key, value)
+    logger.info("promotion %s v%s vs v%s: %s (%s %s vs %s)", result.name, result.candidate,
+                result.champion, result.decision, result.metric, result.candidate_score,
+                result.champion_score)
+    return result
+
+
+def _fmt(value: float | None) -> str:
+    return "" if value is None else f"{value:.6g}"
+
+
+def _scores(settings: Settings, kind: str, name: str, candidate: str,
+            champion: str | None) -> tuple[float | None, float | None, str]:
+    holdout = _download_holdout(settings, name, candidate, kind)
+    if holdout is None:
+        return (_logged(settings, name, candidate, MAIN_METRIC[kind]),
+                _logged(settings, name, champion, MAIN_METRIC[kind]) if champion else None,
+                "logged-metric")
+    from pipelines.rescoring import score_version
+
+    cand = score_version(kind, f"models:/{name}/{candidate}", holdout)
+    champ = score_version(kind, f"models:/{name}/{champion}", holdout) if champion else None
+    return cand, champ, f"rescored-on-v{candidate}-holdout"
+
+
+def _logged(settings: Settings, name: str, version: str | None, metric: str) -> float | None:
+    if version is None:
+        return None
+    value = client(settings).get_model_version(name, version).tags.get(metric)
+    try:
+        return float(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def _download_holdout(settings: Settings, name: str, version: str, kind: str) -> Path | None:
+    import mlflow
+
+    run_id = client(settings).get_model_version(name, version).tags.get("run_id")
+    if not run_id:
+        return None
+    target = Path(tempfile.mkdtemp(prefix="shopstream-promote-"))
+    try:
+        path = mlflow.artifacts.download_artifacts(
+            run_id=run_id, artifact_path=f"holdout/{HOLDOUT_FILE[kind]}", dst_path=str(target)
+        )
+    except Exception:  # no holdout logged for this run (e.g. a hand-made model)
+        logger.info("no holdout artifact for %s v%s; comparing logged metrics", name, version)
+        return None
+    return Path(path)
+
+
+def finite_or_none(value: float) -> float | None:
+    return float(value) if np.isfinite(value) else None
