@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kafka import ConsumerRebalanceListener
+from kafka.errors import IllegalStateError
 
 from ingestion import dead_letter
 from ingestion.batch_index import IndexCache
@@ -174,6 +175,9 @@ class BatchConsumer:
     def _apply_rebalances(self) -> set[int]:
         """Apply queued revocations/assignments; returns partitions (re)positioned just now."""
         repositioned: set[int] = set()
+        if not self._rebalances:
+            return repositioned
+        current = {tp.partition for tp in self._consumer.assignment()}
         while self._rebalances:
             kind, partitions = self._rebalances.pop(0)
             if kind == "revoked":
@@ -181,9 +185,10 @@ class BatchConsumer:
                     self.states.pop(partition, None)
                     repositioned.discard(partition)
                 logger.info("revoked partitions %s", sorted(partitions))
-            else:
-                self._assign(partitions)
-                repositioned.update(partitions)
+            else:  # a later revocation in the queue may have taken some back already
+                owned = [p for p in partitions if p in current]
+                self._assign(owned)
+                repositioned.update(owned)
         return repositioned
 
     def _assign(self, partitions: list[int]) -> None:
@@ -204,7 +209,10 @@ class BatchConsumer:
             state.committed = committed if committed is not None else -1
             self.states[partition] = state
             self.writer.remove_orphans(self.options.topic, partition, start - 1, known)
-            self._consumer.seek(tp, position)
+            try:
+                self._consumer.seek(tp, position)
+            except IllegalStateError:  # revoked meanwhile; the next rebalance event drops it
+                logger.info("partition %d was revoked before it could be positioned", partition)
         self._assigned_at = time.monotonic()
         logger.info("assigned partitions %s", sorted(partitions))
 

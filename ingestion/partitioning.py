@@ -18,11 +18,13 @@ _SEED = 0x9747B28C
 _M = 0x5BD1E995
 
 
-def murmur2(keys: pa.Array) -> np.ndarray:
+def murmur2(keys: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """murmur2 (Kafka's variant) of every value of a binary/string array, as uint32."""
     import numpy as np
     import pyarrow as pa
 
+    if isinstance(keys, pa.ChunkedArray):
+        keys = keys.combine_chunks()
     arr = keys.cast(pa.binary()) if not pa.types.is_binary(keys.type) else keys
     n = len(arr)
     offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32)[arr.offset : arr.offset + n + 1]
@@ -69,7 +71,7 @@ def _mix_blocks(h: np.ndarray, mat: np.ndarray, length: int, m: np.uint32) -> np
     return h
 
 
-def partitions_for(keys: pa.Array, partitions: list[int]) -> np.ndarray:
+def partitions_for(keys: pa.Array | pa.ChunkedArray, partitions: list[int]) -> np.ndarray:
     """The partition the default partitioner picks for each key (``partitions``: all ids)."""
     import numpy as np
 

@@ -26,7 +26,7 @@ from ingestion.errors import DeliveryError, InputFileError
 from ingestion.messages import encode_block
 from ingestion.pacing import Pacer
 from ingestion.partitioning import partitions_for
-from ingestion.schema import TIMESTAMP
+from ingestion.schema import TIMESTAMP, VISITORID
 from ingestion.validation import parse_lines
 from shopstream.errors import ServiceError
 from shopstream.settings import Settings
@@ -45,6 +45,8 @@ class ProduceOptions:
     pacer: Pacer = field(default_factory=Pacer)
     limit: int | None = None
     block_bytes: int = DEFAULT_BLOCK_BYTES
+    shard: tuple[int, int] | None = None
+    """(i, n): send only partitions p with p % n == i (see producer_workers)."""
 
 
 @dataclass
@@ -138,21 +140,29 @@ def produce_file(
 
 def _send_file(producer: Any, options: ProduceOptions, order: tuple[str, ...],
                has_header: bool, stats: ProduceStats, progress: Progress | None) -> None:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     partitions = topic_partitions(producer, options.topic)
     tracker = DeliveryTracker(DELIVERY_TIMEOUT_MS / 1000 + 30)
     clock = _Clock()
     for block in iter_blocks(options.path, has_header=has_header, limit=options.limit,
                              block_bytes=options.block_bytes):
         parsed = parse_lines(block.lines, block.first_seq, block.first_line_number, order)
-        futures = _send_rejects(producer, options, parsed.rejects, stats.source)
-        encoded = encode_block(parsed.table, stats.source)
-        parts = partitions_for(encoded.keys, partitions).tolist()
-        targets = options.pacer.targets(parsed.table[TIMESTAMP].to_numpy())
+        rejects = parsed.rejects if options.shard is None or options.shard[0] == 0 else []
+        futures = _send_rejects(producer, options, rejects, stats.source)
+        table = parsed.table
+        parts = partitions_for(pc.cast(table[VISITORID], pa.string()), partitions)
+        if options.shard is not None:
+            mine = parts % options.shard[1] == options.shard[0]
+            table, parts = table.filter(pa.array(mine)), parts[mine]
+        encoded = encode_block(table, stats.source)
+        targets = options.pacer.targets(table[TIMESTAMP].to_numpy())
         futures += _send_block(producer, options.topic, encoded.keys.to_pylist(),
-                               encoded.values, parts, targets, clock)
+                               encoded.values, parts.tolist(), targets, clock)
         tracker.add(futures)
         stats.sent += len(encoded.values)
-        stats.rejected += len(parsed.rejects)
+        stats.rejected += len(rejects)
         if progress is not None:
             progress(block.nbytes, stats.sent, stats.rejected)
     producer.flush(timeout=DELIVERY_TIMEOUT_MS / 1000)
