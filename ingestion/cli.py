@@ -28,6 +28,9 @@ def produce_cmd(
         str | None, typer.Option(help="Random sleep MIN_S,MAX_S between sends.")
     ] = None,
     limit: Annotated[int | None, typer.Option(min=1, help="Stop after N data rows.")] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Producer processes, each owning a share of partitions.")
+    ] = 1,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
 ) -> None:
     """Send every valid row of the events file to Kafka; invalid rows go to the DLQ topic."""
@@ -42,13 +45,18 @@ def produce_cmd(
         pacer=Pacer(rate=rate, replay_speed=replay_speed, jitter=parse_jitter(jitter)),
         limit=limit,
     )
-    total = path.stat().st_size if path.is_file() else None
-    with progress_bar(f"producing {path.name}", total) as update:
+    if workers > 1:
+        from ingestion.producer_workers import produce_parallel
 
-        def report(nbytes: int, sent: int, rejected: int) -> None:
-            update(advance=nbytes, description=f"sent {sent:,}  rejected {rejected:,}")
+        stats = produce_parallel(settings, options, workers)
+    else:
+        total = path.stat().st_size if path.is_file() else None
+        with progress_bar(f"producing {path.name}", total) as update:
 
-        stats = produce_file(settings, options, report)
+            def report(nbytes: int, sent: int, rejected: int) -> None:
+                update(advance=nbytes, description=f"sent {sent:,}  rejected {rejected:,}")
+
+            stats = produce_file(settings, options, report)
     payload = stats.as_json()
     if as_json:
         emit_json(payload)

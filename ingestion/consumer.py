@@ -251,6 +251,9 @@ class BatchConsumer:
     def _flush(self, partial: bool) -> None:
         for state in list(self.states.values()):
             while (cut := state.take(self.options.batch_size, partial)) is not None:
+                if self._taken_by_another(state.partition, cut.first):
+                    self._assign([state.partition])  # resume after what the other one stored
+                    break
                 entry = self.writer.store(self.options.topic, state.partition, cut.first,
                                           cut.last, cut.table, cut.seq_hwm)
                 state.stored(cut)
@@ -263,6 +266,20 @@ class BatchConsumer:
         self._commit()
         if self.on_progress is not None:
             self.on_progress(self.stats)
+
+    def _taken_by_another(self, partition: int, first: int) -> bool:
+        """Fence against a stale owner: has any entry already covered offsets from ``first``?
+
+        After a rebalance the previous owner of a partition may still be finishing a batch; the
+        index is the arbiter, so whoever finds the range already stored drops its copy.
+        """
+        self.index.refresh()
+        latest = self.index.latest_for(self.options.topic, partition)
+        if latest is None or latest.last_offset() < first:
+            return False
+        logger.warning("partition %d offsets from %d were stored by another consumer (batch %d);"
+                       " dropping this copy", partition, first, latest.number)
+        return True
 
     def _commit(self) -> None:
         from kafka.errors import KafkaError

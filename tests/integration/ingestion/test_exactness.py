@@ -136,3 +136,23 @@ def test_cli_json_is_exactly_one_object(isolated: Isolated, real_sample_dir: Pat
     assert [b["number"] for b in listing["batches"]] == list(range(1, len(listing["batches"]) + 1))
     assert {"number", "key", "format", "rows", "offsets", "min_ts", "max_ts", "sha256",
             "created_at"} <= set(listing["batches"][0])
+
+
+def test_producer_workers_keep_exactness_and_partition_order(isolated: Isolated,
+                                                             tmp_path: Path) -> None:
+    s = isolated.settings
+    path, bad = file_with_bad_lines(tmp_path / "events.csv", 8_000, 40)
+    proc = isolated.cli("produce", "--file", str(path), "--workers", "2", "--json")
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    assert json.loads(out)["sent"] == 8_000
+    assert json.loads(out)["rejected"] == 40  # counted (and dead-lettered) once, not per worker
+    result = consume(s, until_idle=3)
+    assert (result.events, result.duplicates) == (8_000, 0)
+    _, rows = read_batches(s)
+    assert set(rows["seq"].to_pylist()) == set(range(1, 8_041)) - {n - 1 for n in bad}
+    for partition in range(4):
+        part = rows.filter(pc.equal(rows["kafka_partition"], partition)).sort_by("kafka_offset")
+        seqs = part["seq"].to_pylist()
+        assert seqs == sorted(seqs), "a partition's events are not in file order"
+    assert len(dlq_records(s, 40)) == 40
