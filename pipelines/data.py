@@ -153,15 +153,15 @@ def _read_uris(spark: SparkSession, uris: list[str], fmt: str) -> DataFrame:
 
 
 def _batch_schema() -> Any:
-    from pyspark.sql import types as T
+    from pyspark.sql import types as st
 
-    return T.StructType([
-        T.StructField(cols.TIMESTAMP, T.LongType()), T.StructField(cols.VISITOR, T.LongType()),
-        T.StructField(cols.EVENT, T.StringType()), T.StructField(cols.ITEM, T.LongType()),
-        T.StructField(cols.TRANSACTION_ID, T.LongType()), T.StructField(cols.SEQ, T.LongType()),
-        T.StructField(cols.SOURCE, T.StringType()),
-        T.StructField("kafka_partition", T.IntegerType()),
-        T.StructField("kafka_offset", T.LongType()),
+    return st.StructType([
+        st.StructField(cols.TIMESTAMP, st.LongType()), st.StructField(cols.VISITOR, st.LongType()),
+        st.StructField(cols.EVENT, st.StringType()), st.StructField(cols.ITEM, st.LongType()),
+        st.StructField(cols.TRANSACTION_ID, st.LongType()), st.StructField(cols.SEQ, st.LongType()),
+        st.StructField(cols.SOURCE, st.StringType()),
+        st.StructField("kafka_partition", st.IntegerType()),
+        st.StructField("kafka_offset", st.LongType()),
     ])
 
 
@@ -202,7 +202,8 @@ def _load_csv(spark: SparkSession, settings: Settings, selection: DataSelection)
            else pd.Series([None] * len(pdf), index=pdf.index))
     pdf[cols.TRANSACTION_ID] = pd.to_numeric(txn, errors="coerce").astype("Int64")
     spark.conf.set("spark.sql.execution.arrow.pyspark.enabled", "true")
-    selected = pdf[[cols.TIMESTAMP, cols.VISITOR, cols.EVENT, cols.ITEM, cols.TRANSACTION_ID, cols.SEQ, cols.SOURCE]]
+    selected = pdf[[cols.TIMESTAMP, cols.VISITOR, cols.EVENT, cols.ITEM, cols.TRANSACTION_ID,
+                    cols.SEQ, cols.SOURCE]]
     frame = spark.createDataFrame(selected.astype({cols.EVENT: "object"}), schema=_csv_schema())
     first_batch = 1 if bounds is None else bounds[0]
     last_batch = (int(pdf[cols.SEQ].max()) - 1) // settings.batch_size + 1
@@ -213,11 +214,11 @@ def _load_csv(spark: SparkSession, settings: Settings, selection: DataSelection)
 
 
 def _csv_schema() -> Any:
-    from pyspark.sql import types as T
+    from pyspark.sql import types as st
 
-    return T.StructType([
-        T.StructField(cols.TIMESTAMP, T.LongType()), T.StructField(cols.VISITOR, T.LongType()),
-        T.StructField(cols.EVENT, T.StringType()), T.StructField(cols.ITEM, T.LongType()),
-        T.StructField(cols.TRANSACTION_ID, T.LongType()), T.StructField(cols.SEQ, T.LongType()),
-        T.StructField(cols.SOURCE, T.StringType()),
+    return st.StructType([
+        st.StructField(cols.TIMESTAMP, st.LongType()), st.StructField(cols.VISITOR, st.LongType()),
+        st.StructField(cols.EVENT, st.StringType()), st.StructField(cols.ITEM, st.LongType()),
+        st.StructField(cols.TRANSACTION_ID, st.LongType()), st.StructField(cols.SEQ, st.LongType()),
+        st.StructField(cols.SOURCE, st.StringType()),
     ])

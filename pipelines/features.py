@@ -6,12 +6,13 @@ Column names come from :mod:`pipelines.columns`; timestamps stay epoch milliseco
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from pipelines import columns as cols
 from pipelines.errors import NoDataError
 
 if TYPE_CHECKING:
+    import pandas as pd
     from pyspark.sql import DataFrame
 
 DAY_MS = 86_400_000
@@ -46,10 +47,11 @@ def add_sessions(events: DataFrame, gap_minutes: int = SESSION_GAP_MINUTES) -> D
 
 
 def event_counts(events: DataFrame, keys: list[str]) -> DataFrame:
-    """Per `keys`: total_events, total_views, total_addtocart, total_transactions, distinct_items."""
+    """Per `keys`: total_events, total_views, total_addtocart, total_transactions and
+    distinct_items."""
     from pyspark.sql import functions as sf
 
-    def count_of(kind: str) -> object:
+    def count_of(kind: str) -> Any:
         return sf.sum(sf.when(sf.col(cols.EVENT) == kind, 1).otherwise(0)).cast("long")
 
     return events.groupBy(*keys).agg(
@@ -134,3 +136,8 @@ def at_or_after(events: DataFrame, cutoff_ms: int, column: str = cols.TIMESTAMP)
     from pyspark.sql import functions as sf
 
     return events.where(sf.col(column) >= cutoff_ms)
+
+
+def to_pandas(frame: DataFrame) -> pd.DataFrame:
+    """frame.toPandas() with its pandas type (pyspark's stubs leave it unknown)."""
+    return cast("pd.DataFrame", frame.toPandas())

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from pipelines import columns as cols
+from pipelines.features import to_pandas
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -33,8 +34,10 @@ def session_items(sessions: DataFrame, max_items: int = 30) -> DataFrame:
     from pyspark.sql import Window
     from pyspark.sql import functions as sf
 
-    latest = sessions.groupBy(cols.VISITOR, cols.SESSION, cols.ITEM).agg(sf.max(cols.TIMESTAMP).alias("_ts"))
-    recency = Window.partitionBy(cols.VISITOR, cols.SESSION).orderBy(sf.col("_ts").desc(), cols.ITEM)
+    latest = sessions.groupBy(cols.VISITOR, cols.SESSION, cols.ITEM).agg(
+        sf.max(cols.TIMESTAMP).alias("_ts"))
+    recency = Window.partitionBy(cols.VISITOR, cols.SESSION).orderBy(
+        sf.col("_ts").desc(), cols.ITEM)
     return (latest.withColumn("_r", sf.row_number().over(recency))
             .where(sf.col("_r") <= max_items).drop("_r", "_ts"))
 
@@ -43,14 +46,14 @@ def session_item_pairs(sessions: DataFrame, max_items: int = 30) -> tuple[np.nda
     """(session code, item) int64 arrays of the distinct session items, collected."""
     from pyspark.sql import functions as sf
 
-    pdf = (session_items(sessions, max_items)
-           .select(sf.xxhash64(cols.VISITOR, cols.SESSION).alias("s"), cols.ITEM).toPandas())
+    pdf = to_pandas(session_items(sessions, max_items)
+                    .select(sf.xxhash64(cols.VISITOR, cols.SESSION).alias("s"), cols.ITEM))
     return pdf["s"].to_numpy(np.int64), pdf[cols.ITEM].to_numpy(np.int64)
 
 
 def cooccurrence_neighbours(session_codes: np.ndarray, items: np.ndarray,
                             n_neighbours: int = 20) -> Neighbours:
-    """Cosine co-occurrence over the session × item incidence matrix (scipy), top-n per item."""
+    """Cosine co-occurrence over the session-by-item incidence matrix (scipy), top-n per item."""
     from scipy import sparse
 
     if len(items) == 0:

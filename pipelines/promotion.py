@@ -167,3 +167,9 @@ def _download_holdout(settings: Settings, name: str, version: str, kind: str) ->
 
 def finite_or_none(value: float) -> float | None:
     return float(value) if np.isfinite(value) else None
+
+
+if __name__ == "__main__":
+    from pipelines.cli import run_standalone
+
+    run_standalone("promote")

@@ -151,7 +151,7 @@ def served_ranked(arrays: RecommenderArrays, holdout: RankingHoldout, k: int = 2
 
     out = als_ranked(arrays, holdout, k)
     for row in np.flatnonzero(out[:, 0] == PAD):
-        seen = holdout.seen(row)
+        seen = holdout.seen(int(row))
         ids, _ = neighbour_top_k(arrays, seen.tolist(), k, seen, 1.0)
         if ids.size < k:
             fill, _ = popular_top_k(arrays, k - ids.size, np.concatenate([seen, ids]))

@@ -1,7 +1,7 @@
 """Recommender training: implicit ALS on aggregated confidence + session item-to-item model.
 
-1. cutoff = last event − eval_days; validation = the val_days before the cutoff.
-2. A small grid over rank × regParam × alpha, each fitted on events before the validation
+1. cutoff = last event - eval_days; validation = the val_days before the cutoff.
+2. A small grid over rank, regParam and alpha, each fitted on events before the validation
    start and scored (HR@10, numpy on the collected factors) on the validation period.
 3. The best parameters refitted on everything before the cutoff; evaluated against the
    popularity baseline on the period after it (see :mod:`pipelines.ranking`).
@@ -28,6 +28,7 @@ from pipelines.features import (
     item_confidence,
     item_popularity,
     time_bounds,
+    to_pandas,
 )
 from pipelines.item2item import cooccurrence_neighbours, session_item_pairs
 from pipelines.pyfunc_recommender import RecommenderArrays
@@ -35,10 +36,10 @@ from pipelines.ranking import (
     RankingHoldout,
     als_ranked,
     csr_from_lists,
-    served_ranked,
     hr_curve,
     popular_ranked,
     ranking_metrics,
+    served_ranked,
 )
 
 if TYPE_CHECKING:
@@ -112,7 +113,7 @@ def fit_als(confidence: DataFrame, rank: int, reg_param: float, alpha: float,
 
 def collect_factors(frame: DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """ALS userFactors/itemFactors → (sorted ids int64, factors float32)."""
-    pdf = frame.toPandas().sort_values("id")
+    pdf = to_pandas(frame).sort_values("id")
     ids = pdf["id"].to_numpy(np.int64)
     factors = (np.stack(pdf["features"].to_numpy()).astype(np.float32) if len(pdf)
                else np.zeros((0, 1), np.float32))
@@ -121,7 +122,8 @@ def collect_factors(frame: DataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 def collect_pairs(confidence: DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Distinct (visitor, item) pairs as two int64 arrays sorted by visitor then item."""
-    pdf = confidence.select(cols.VISITOR, cols.ITEM).toPandas().sort_values([cols.VISITOR, cols.ITEM])
+    pdf = to_pandas(confidence.select(cols.VISITOR, cols.ITEM))
+    pdf = pdf.sort_values([cols.VISITOR, cols.ITEM])
     return pdf[cols.VISITOR].to_numpy(np.int64), pdf[cols.ITEM].to_numpy(np.int64)
 
 
@@ -142,9 +144,11 @@ def build_holdout(train_conf: DataFrame, later: DataFrame, pair_users: np.ndarra
 
     users = train_conf.select(cols.VISITOR).distinct()
     new_pairs = (later.select(cols.VISITOR, cols.ITEM).distinct().join(users, cols.VISITOR)
-                 .join(train_conf.select(cols.VISITOR, cols.ITEM), [cols.VISITOR, cols.ITEM], "left_anti"))
-    grouped = new_pairs.groupBy(cols.VISITOR).agg(sf.sort_array(sf.collect_list(cols.ITEM)).alias("t"))
-    pdf = grouped.toPandas().sort_values(cols.VISITOR)
+                 .join(train_conf.select(cols.VISITOR, cols.ITEM), [cols.VISITOR, cols.ITEM],
+                       "left_anti"))
+    grouped = new_pairs.groupBy(cols.VISITOR).agg(
+        sf.sort_array(sf.collect_list(cols.ITEM)).alias("t"))
+    pdf = to_pandas(grouped).sort_values(cols.VISITOR)
     if len(pdf) > max_users:
         pdf = pdf.sample(n=max_users, random_state=seed).sort_values(cols.VISITOR)
     visitors = pdf[cols.VISITOR].to_numpy(np.int64)
@@ -156,8 +160,8 @@ def build_holdout(train_conf: DataFrame, later: DataFrame, pair_users: np.ndarra
 def popular_items(events: DataFrame, n: int) -> tuple[np.ndarray, np.ndarray]:
     from pyspark.sql import functions as sf
 
-    top = (item_popularity(events).orderBy(sf.col(cols.POPULARITY).desc(), cols.ITEM).limit(n)
-           .toPandas())
+    top = to_pandas(item_popularity(events).orderBy(sf.col(cols.POPULARITY).desc(), cols.ITEM)
+                    .limit(n))
     return top[cols.ITEM].to_numpy(np.int64), top[cols.POPULARITY].to_numpy(np.float64)
 
 
@@ -187,7 +191,7 @@ def search_grid(events: DataFrame, cutoff_ms: int, params: RecommenderParams) ->
                             items, params.max_eval_users, params.seed)
     scores = []
     for point in grid:
-        model = fit_als(fit_conf, point["rank"], point["reg_param"], point["alpha"], params)
+        model = fit_als(fit_conf, int(point["rank"]), point["reg_param"], point["alpha"], params)
         scores.append({**point, "val_hr_at_10": score_config(model, holdout)})
         logger.info("ALS %s → validation HR@10 %.4f", point, scores[-1]["val_hr_at_10"])
     fit_conf.unpersist()
@@ -206,7 +210,7 @@ def train_recommender(events: DataFrame, params: RecommenderParams) -> Recommend
     if train_conf.limit(1).count() == 0:
         msg = "no events before the evaluation cutoff; select more history or lower eval_days"
         raise NoDataError(msg)
-    model = fit_als(train_conf, best["rank"], best["reg_param"], best["alpha"], params)
+    model = fit_als(train_conf, int(best["rank"]), best["reg_param"], best["alpha"], params)
     pair_users, pair_items = collect_pairs(train_conf)
     holdout = build_holdout(train_conf, at_or_after(events, cutoff), pair_users, pair_items,
                             params.max_eval_users, params.seed)

@@ -100,8 +100,8 @@ def log_segmentation(result: SegmentationResult, params: SegmentationParams) -> 
         mlflow.log_metric("silhouette_by_k", score, step=k)
         mlflow.log_metric(f"silhouette_k{k}", score)
     for name, size in zip(result.names, result.sizes, strict=True):
-        mlflow.log_metric(f"segment_size_{name.replace(' ', '_').replace('(', '').replace(')', '')}",
-                          float(size))
+        key = name.replace(" ", "_").replace("(", "").replace(")", "")
+        mlflow.log_metric(f"segment_size_{key}", float(size))
     mlflow.log_figure(plots.silhouette_by_k(result.silhouettes), "plots/silhouette_by_k.png")
     mlflow.log_figure(plots.segment_profiles(result.profiles, cols.SEGMENT_FEATURES),
                       "plots/segment_profiles.png")

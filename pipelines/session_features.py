@@ -8,7 +8,7 @@ Sessions whose very first event is a transaction have nothing to predict from an
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pipelines import columns as cols
 from pipelines.features import DAY_MS
@@ -38,7 +38,8 @@ def mark_first_transaction(sessions: DataFrame) -> DataFrame:
     from pyspark.sql import functions as sf
 
     per_session = Window.partitionBy(cols.VISITOR, cols.SESSION)
-    first = sf.min(sf.when(sf.col(cols.EVENT) == cols.TRANSACTION, sf.col(cols.TIMESTAMP))).over(per_session)
+    is_buy = sf.col(cols.EVENT) == cols.TRANSACTION
+    first = sf.min(sf.when(is_buy, sf.col(cols.TIMESTAMP))).over(per_session)
     return sessions.withColumn(FIRST_TRANSACTION, first)
 
 
@@ -54,7 +55,7 @@ def current_session_features(marked: DataFrame) -> DataFrame:
     """Per session, from the pre-transaction events only."""
     from pyspark.sql import functions as sf
 
-    def count_of(kind: str) -> object:
+    def count_of(kind: str) -> Any:
         return sf.sum(sf.when(sf.col(cols.EVENT) == kind, 1).otherwise(0)).cast("long")
 
     return before_first_transaction(marked).groupBy(cols.VISITOR, cols.SESSION).agg(
@@ -71,7 +72,7 @@ def session_totals(marked: DataFrame) -> DataFrame:
     """Per session, over all of its events: label and the totals later sessions may read."""
     from pyspark.sql import functions as sf
 
-    def count_of(kind: str) -> object:
+    def count_of(kind: str) -> Any:
         return sf.sum(sf.when(sf.col(cols.EVENT) == kind, 1).otherwise(0)).cast("long")
 
     return marked.groupBy(cols.VISITOR, cols.SESSION).agg(
@@ -94,11 +95,17 @@ def history_features(totals: DataFrame) -> DataFrame:
     return totals.select(
         cols.VISITOR, cols.SESSION, cols.LABEL, "_end",
         sf.count(sf.lit(1)).over(earlier).cast("double").alias(PREV_SESSIONS),
-        sf.coalesce(sf.sum("_txn").over(earlier), sf.lit(0)).cast("double").alias(PREV_TRANSACTIONS),
-        sf.coalesce(sf.sum("_cart").over(earlier), sf.lit(0)).cast("double").alias(PREV_ADDTOCARTS),
-        sf.coalesce(sf.sum("_events").over(earlier), sf.lit(0)).cast("double").alias(PREV_EVENTS),
+        _earlier_sum("_txn", earlier).alias(PREV_TRANSACTIONS),
+        _earlier_sum("_cart", earlier).alias(PREV_ADDTOCARTS),
+        _earlier_sum("_events", earlier).alias(PREV_EVENTS),
         prev_end.alias("_prev_end"),
     )
+
+
+def _earlier_sum(column: str, earlier: Any) -> Any:
+    from pyspark.sql import functions as sf
+
+    return sf.coalesce(sf.sum(column).over(earlier), sf.lit(0)).cast("double")
 
 
 def session_rows(sessions: DataFrame) -> DataFrame:

@@ -49,7 +49,8 @@ def git_commit() -> str:
         out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=PROJECT_ROOT, check=True,
                              capture_output=True, text=True, timeout=10)
         dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                               cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=10)
+                               check=False, cwd=PROJECT_ROOT, capture_output=True, text=True,
+                               timeout=10)
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     return out.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
@@ -103,16 +104,17 @@ def log_input_dataset(loaded: LoadedEvents, name: str) -> None:
     from mlflow.data.meta_dataset import MetaDataset
 
     uris = [u.replace("s3a://", "s3://", 1) for u in loaded.source_uris]
-    prefix = os.path.commonprefix(uris) if len(uris) > 1 else uris[0]
-    if len(uris) > 1 and not prefix.endswith("/"):
-        prefix = prefix.rsplit("/", 1)[0] + "/"
+    prefix = uris[0]
+    if len(uris) > 1:  # the folder all batch objects share
+        parents = {u.rsplit("/", 1)[0] for u in uris}
+        prefix = (parents.pop() if len(parents) == 1 else uris[0].rsplit("/", 2)[0]) + "/"
     try:
         source = resolve_dataset_source(prefix)
     except Exception:  # an unusual scheme: fall back to a plain URI source
         from mlflow.data.http_dataset_source import HTTPDatasetSource
 
         source = HTTPDatasetSource(url=prefix)
-    dataset = MetaDataset(source=source, name=name, digest=loaded.digest)
+    dataset = MetaDataset(source=source, name=name, digest=loaded.digest)  # type: ignore[abstract]
     mlflow.log_input(dataset, context="training", tags={"batches": loaded.batches})
     mlflow.log_text(json.dumps({"batches": loaded.batches, "uris": loaded.source_uris},
                                indent=1), "inputs/sources.json")

@@ -1,4 +1,4 @@
-"""CLI flag values → :class:`TrainOptions` (validated, shared by `shopstream train` and MLproject)."""
+"""CLI flag values → :class:`TrainOptions` (shared by `shopstream train` and MLproject)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,31 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.data import DataSelection, parse_day, parse_range
+from pipelines.errors import PipelinesError
 from pipelines.recommender import RecommenderParams
 from pipelines.train import MODELS, TrainOptions, check_models
 from pipelines.transaction_predictor import PredictorParams
 from pipelines.user_segmentation import SegmentationParams
+
+
+def flag(value: str, default: bool) -> bool:
+    """MLproject passes booleans as text: "true"/"false" (empty → the flag's own value)."""
+    text = value.strip().lower()
+    if not text:
+        return default
+    if text in {"true", "1", "yes", "on"}:
+        return True
+    if text in {"false", "0", "no", "off"}:
+        return False
+    msg = f"expected true or false, got {value!r}"
+    raise PipelinesError(msg)
+
+
+def events_path(value: Path | str | None) -> Path | None:
+    """An --events-file value; "" (MLproject's default) means none."""
+    if value is None or str(value) in {"", "."}:
+        return None
+    return Path(value)
 
 
 def split_models(values: list[str] | None) -> tuple[str, ...]:
@@ -28,7 +49,8 @@ def build_options(
 ) -> TrainOptions:
     parse_range(batches)
     selection = DataSelection(batches=batches or None, date_from=parse_day(date_from),
-                              date_to=parse_day(date_to), events_file=events_file)
+                              date_to=parse_day(date_to),
+                              events_file=events_path(events_file))
     return TrainOptions(
         models=split_models(models), selection=selection, original_ranges=original_ranges,
         recommender=replace(RecommenderParams(), **recommender),

@@ -18,7 +18,7 @@ import pandas as pd
 from pipelines import columns as cols
 from pipelines.classification import binary_metrics, max_f1_threshold
 from pipelines.errors import NoDataError
-from pipelines.features import at_or_after, before, cutoff_before_end, time_bounds
+from pipelines.features import at_or_after, before, cutoff_before_end, time_bounds, to_pandas
 from pipelines.pyfunc_transaction import TransactionMeta, TreeEnsemble
 from pipelines.session_features import SESSION_FEATURES, session_rows
 from pipelines.tree_export import export_trees
@@ -67,7 +67,8 @@ def balance(train: DataFrame, params: PredictorParams) -> DataFrame:
     """Down-sample negatives to fit max_train_rows, add the class-balancing weight column."""
     from pyspark.sql import functions as sf
 
-    counts = {int(r[cols.LABEL]): int(r["count"]) for r in train.groupBy(cols.LABEL).count().collect()}
+    rows = train.groupBy(cols.LABEL).count().collect()
+    counts = {int(r[cols.LABEL]): int(r["count"]) for r in rows}
     pos, neg = counts.get(1, 0), counts.get(0, 0)
     if pos == 0 or neg == 0:
         msg = (f"the training period has {pos} buying and {neg} other sessions; both are needed "
@@ -107,9 +108,9 @@ def scored(model: PipelineModel, rows: DataFrame) -> tuple[np.ndarray, np.ndarra
     from pyspark.ml.functions import vector_to_array
     from pyspark.sql import functions as sf
 
-    out = model.transform(rows).select(
+    out = to_pandas(model.transform(rows).select(
         cols.LABEL, vector_to_array(sf.col(PROBABILITY)).getItem(1).alias("p")
-    ).toPandas()
+    ))
     return out[cols.LABEL].to_numpy(np.int64), out["p"].to_numpy(np.float64)
 
 

@@ -17,7 +17,7 @@ import pandas as pd
 
 from pipelines import columns as cols
 from pipelines.errors import NoDataError
-from pipelines.features import visitor_aggregates
+from pipelines.features import to_pandas, visitor_aggregates
 from pipelines.pyfunc_segmentation import SegmentationArrays
 from pipelines.segments import segment_names
 
@@ -113,7 +113,7 @@ def train_user_segmentation(events: DataFrame, params: SegmentationParams) -> Se
     names = segment_names(centroids.to_dict(orient="records"))
     centroids.insert(0, "segment", names)
     centroids["size"] = sizes
-    holdout = scaled.select(*cols.SEGMENT_FEATURES).limit(params.holdout_rows).toPandas()
+    holdout = to_pandas(scaled.select(*cols.SEGMENT_FEATURES).limit(params.holdout_rows))
     scaled.unpersist()
     visitors.unpersist()
     return SegmentationResult(spark_model, arrays, names, k, silhouettes, sizes, centroids,
@@ -121,7 +121,7 @@ def train_user_segmentation(events: DataFrame, params: SegmentationParams) -> Se
 
 
 def snapshot_arrays(visitors: DataFrame, scaler: Any, kmeans: Any) -> SegmentationArrays:
-    pdf = visitors.select(cols.VISITOR, *cols.SEGMENT_COUNTS).toPandas().sort_values(cols.VISITOR)
+    pdf = to_pandas(visitors.select(cols.VISITOR, *cols.SEGMENT_COUNTS)).sort_values(cols.VISITOR)
     return SegmentationArrays(
         mean=np.asarray(scaler.mean.toArray(), dtype=np.float64),
         std=np.asarray(scaler.std.toArray(), dtype=np.float64),

@@ -1,0 +1,70 @@
+"""Promotion against the live MLflow registry: never promotes a worse model without force,
+never loses a version, records both scores."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from shopstream.settings import Settings
+from tests.conftest import unique
+
+FEATURES = ["num_views", "num_addtocart", "distinct_items_interacted"]
+
+
+def _holdout() -> pd.DataFrame:
+    rng = np.random.default_rng(3)
+    carts = rng.integers(0, 2, size=400)
+    return pd.DataFrame({"num_views": rng.integers(1, 9, size=400), "num_addtocart": carts,
+                         "distinct_items_interacted": rng.integers(1, 5, size=400),
+                         "label": carts})
+
+
+def _register(settings: Settings, name: str, low: float, high: float) -> str:
+    import mlflow
+
+    from pipelines.pyfunc_transaction import TransactionMeta, log_transaction_arrays, stump_ensemble
+    from pipelines.tracking import register_version
+
+    meta = TransactionMeta("rf", FEATURES, [1.0, 0.0, 1.0], 0.5, FEATURES)
+    with mlflow.start_run() as run:
+        uri = log_transaction_arrays(stump_ensemble(1, 0.5, low, high), meta)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "predictor_holdout.parquet"
+            _holdout().to_parquet(path)
+            mlflow.log_artifact(str(path), "holdout")
+    return register_version(settings, uri, name, run.info.run_id, {"pr_auc": high}, {})
+
+
+def test_worse_model_stays_registered_but_unpromoted(live_stack: Settings) -> None:
+    import mlflow
+
+    from pipelines.promotion import ALIAS, champion_version, promote
+    from pipelines.tracking import client, configure
+
+    settings = live_stack.model_copy(update={"experiment_name": unique("test-promotion")})
+    configure(settings)
+    mlflow.set_experiment(settings.experiment_name)
+    name = f"{unique('t')}-transaction_predictor"
+    bad = _register(settings, name, 0.9, 0.1)  # predicts the opposite of the label
+    assert promote(settings, name, bad).decision == "first-version"
+    good = _register(settings, name, 0.1, 0.9)
+    decision = promote(settings, name, good)
+    assert decision.promoted and decision.basis.startswith("rescored")
+    assert decision.candidate_score is not None and decision.champion_score is not None
+    assert decision.candidate_score > decision.champion_score
+    worse = _register(settings, name, 0.9, 0.1)
+    rejected = promote(settings, name, worse)
+    assert not rejected.promoted and rejected.decision == "rejected-worse"
+    assert champion_version(settings, name) == good
+    tags = client(settings).get_model_version(name, worse).tags
+    assert tags["promotion_decision"] == "rejected-worse"
+    assert float(tags["promotion_champion_score"]) > float(tags["promotion_candidate_score"])
+    forced = promote(settings, name, worse, force=True)
+    assert forced.promoted
+    assert client(settings).get_model_version_by_alias(name, ALIAS).version == worse
+    versions = client(settings).search_model_versions(f"name = '{name}'")
+    assert sorted(int(v.version) for v in versions) == [1, 2, 3]

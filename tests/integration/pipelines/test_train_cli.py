@@ -1,0 +1,62 @@
+"""End to end: `shopstream train --json` on small generated data registers all three models."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from shopstream.settings import Settings
+from tests.conftest import unique
+
+pytestmark = [pytest.mark.spark, pytest.mark.slow]
+
+
+def test_train_registers_all_three(spark: Any, live_stack: Settings,
+                                   small_events_file: Path) -> None:
+    import mlflow.pyfunc
+    from typer.testing import CliRunner
+
+    from pipelines.tracking import client
+    from shopstream.cli import app
+
+    prefix = f"{unique('e2e')}-"
+    experiment = unique("test-train")
+    result = CliRunner().invoke(app, [
+        "train", "--events-file", str(small_events_file), "--name-prefix", prefix,
+        "--als-ranks", "16", "--als-alphas", "20", "--als-max-iter", "5",
+        "--num-trees", "10", "--max-depth", "5", "--k-max", "4", "--json",
+    ], env={"SHOPSTREAM_EXPERIMENT_NAME": experiment})
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout.strip().splitlines()[-1])
+    assert payload["seconds"] > 0
+    assert set(payload["models"]) == {"recommender", "transaction_predictor",
+                                      "user_segmentation"}
+    rec = payload["models"]["recommender"]["metrics"]
+    assert set(rec) == {"hr_at_10", "ndcg_at_10", "recall_at_20", "mrr_at_20", "coverage",
+                        "popularity_hr_at_10", "popularity_ndcg_at_10"}
+    assert set(payload["models"]["user_segmentation"]["metrics"]) == {"k", "silhouette", "sizes"}
+    settings = live_stack.model_copy(update={"experiment_name": experiment})
+    mlflow_client = client(settings)
+    for model, info in payload["models"].items():
+        name = f"{prefix}{model}"
+        version = mlflow_client.get_model_version(name, info["version"])
+        assert version.tags["run_id"] == info["run_id"]
+        assert {"batches", "date_from", "date_to", "git_commit"} <= set(version.tags)
+        assert info["promoted"] is True
+        assert mlflow_client.get_model_version_by_alias(name, "production").version == \
+            info["version"]
+        run = mlflow_client.get_run(info["run_id"])
+        assert run.data.tags["recipe"] == "shopstream"
+        assert run.inputs.dataset_inputs, "input batches logged as a dataset"
+        artifacts = {a.path for a in mlflow_client.list_artifacts(info["run_id"])}
+        assert {"plots", "holdout"} <= artifacts
+    predictor = mlflow.pyfunc.load_model(f"models:/{prefix}transaction_predictor@production")
+    out = predictor.predict(__import__("pandas").DataFrame(
+        [{"num_views": 5, "num_addtocart": 1, "distinct_items_interacted": 3}]))
+    assert 0.0 <= float(out["probability"].iloc[0]) <= 1.0
+    assert "threshold" in mlflow_client.get_model_version(
+        f"{prefix}transaction_predictor", payload["models"]["transaction_predictor"]["version"]
+    ).tags

@@ -1,0 +1,35 @@
+"""The predictor on small generated data: beats the base rate, pyfunc == Spark probabilities."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+pytestmark = [pytest.mark.spark, pytest.mark.slow]
+
+
+def test_predictor_beats_base_rate_on_later_period(predictor_result: Any) -> None:
+    metrics = predictor_result.metrics
+    assert 0 < metrics["base_rate"] < 0.5
+    assert metrics["pr_auc"] > 2 * metrics["base_rate"]
+    assert metrics["roc_auc"] > 0.6
+    assert 0 <= metrics["threshold"] <= 1
+
+
+def test_pyfunc_probabilities_match_spark(spark: Any, predictor_result: Any) -> None:
+    from pyspark.ml.functions import vector_to_array
+    from pyspark.sql import functions as sf
+
+    from pipelines.pyfunc_transaction import ensemble_probability, feature_matrix
+
+    frame = predictor_result.holdout.head(1000).reset_index(drop=True)
+    sdf = spark.createDataFrame(frame)
+    spark_proba = (predictor_result.spark_model.transform(sdf)
+                   .select(vector_to_array(sf.col("probability")).getItem(1).alias("p"))
+                   .toPandas()["p"].to_numpy())
+    ours = ensemble_probability(predictor_result.trees, predictor_result.meta.model_type,
+                                feature_matrix(frame, predictor_result.meta))
+    assert len(ours) == len(frame) >= 100
+    assert np.max(np.abs(ours - spark_proba)) < 1e-6
