@@ -1,0 +1,85 @@
+"""Wall time and peak memory of each training entry point on generated data.
+
+    .venv/bin/python bench/pipelines_bench.py [--events N] [--entries main,train_recommender]
+
+Each entry point runs as its own process (`python -m pipelines.train --models …`, what the
+MLproject entry points run) against a generated events.csv of N events (default the full
+2.76M), in a throw-away experiment and model-name prefix; peak RSS covers the Python process
+and its Spark JVM (psutil, sampled every 0.5 s). Writes bench/results/pipelines.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+ENTRIES = {
+    "train_recommender": ["--models", "recommender"],
+    "train_transaction_predictor": ["--models", "transaction_predictor"],
+    "train_user_segmentation": ["--models", "user_segmentation"],
+    "main": ["--models", "all"],
+}
+
+
+def tree_rss(proc: psutil.Process) -> int:
+    try:
+        procs = [proc, *proc.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0
+    total = 0
+    for p in procs:
+        try:
+            total += p.memory_info().rss
+        except psutil.NoSuchProcess:
+            continue
+    return total
+
+
+def run_entry(name: str, events: Path, tag: str) -> dict[str, object]:
+    cmd = [sys.executable, "-m", "pipelines.train", *ENTRIES[name], "--events-file", str(events),
+           "--name-prefix", f"bench-{tag}-", "--json"]
+    env = {**__import__("os").environ, "SHOPSTREAM_EXPERIMENT_NAME": f"bench-pipelines-{tag}"}
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True)
+    watcher = psutil.Process(proc.pid)
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, tree_rss(watcher))
+        time.sleep(0.5)
+    out = proc.stdout.read() if proc.stdout else ""
+    lines = [ln for ln in out.splitlines() if ln.startswith("{")]
+    return {"entry": name, "seconds": round(time.perf_counter() - started, 1),
+            "peak_rss_mb": round(peak / 2**20), "rc": proc.returncode,
+            "result": json.loads(lines[-1]) if lines else None}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=2_756_101)
+    parser.add_argument("--entries", default=",".join(ENTRIES))
+    args = parser.parse_args()
+    from ingestion.generator import write_events_csv
+
+    data = ROOT / "data" / "bench" / f"events_{args.events}.csv"
+    data.parent.mkdir(parents=True, exist_ok=True)
+    write_events_csv(data, args.events, 42)
+    tag = uuid.uuid4().hex[:8]
+    results = [run_entry(name, data, tag) for name in args.entries.split(",")]
+    out = ROOT / "bench" / "results" / "pipelines.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"events": args.events, "runs": results}, indent=1))
+    print(json.dumps({"events": args.events, "runs": [{k: r[k] for k in
+                      ("entry", "seconds", "peak_rss_mb", "rc")} for r in results]}))
+
+
+if __name__ == "__main__":
+    main()
