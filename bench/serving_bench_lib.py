@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -69,7 +70,8 @@ def start_serve(names: dict[str, str], timeout: float = 300.0) -> tuple[subproce
 
 def start_spark_app(timeout: float = 240.0) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port_block(1)
-    log = (BENCH_DIR / "results" / "spark_app.log").open("wb")
+    log_path = Path(tempfile.gettempdir()) / "shopstream-bench-spark-app.log"
+    log = log_path.open("wb")
     proc = subprocess.Popen([sys.executable, str(BENCH_DIR / "serving_spark_app.py"), "--port",
                              str(port)], stdout=log, stderr=subprocess.STDOUT, env=child_env(),
                             start_new_session=True)
@@ -81,7 +83,7 @@ def start_spark_app(timeout: float = 240.0) -> tuple[subprocess.Popen[bytes], st
                 return proc, url
         time.sleep(1.0)
     stop(proc)
-    msg = "Spark-backed handler did not start; see bench/results/spark_app.log"
+    msg = f"Spark-backed handler did not start; see {log_path}"
     raise RuntimeError(msg)
 
 
