@@ -13,6 +13,7 @@ logger = logging.getLogger(__name__)
 
 DATA_RANGE_TAGS = ("batches", "date_from", "date_to")
 META_TAGS = ("git_commit", "run_id", "threshold", *DATA_RANGE_TAGS)
+PROMOTION_PREFIX = "promotion_"  # the promotion step's decision record, not model quality
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class ProductionVersion:
     def metrics(self) -> dict[str, float]:
         out: dict[str, float] = {}
         for key, value in self.tags.items():
-            if key in META_TAGS:
+            if key in META_TAGS or key.startswith(PROMOTION_PREFIX):
                 continue
             try:
                 out[key.removeprefix("metric.")] = float(value)
@@ -48,6 +49,8 @@ class ProductionVersion:
             "metrics": self.metrics(),
             "data_range": {k: self.tags.get(k) for k in DATA_RANGE_TAGS},
             "git_commit": self.tags.get("git_commit"),
+            "promotion": {k.removeprefix(PROMOTION_PREFIX): v for k, v in self.tags.items()
+                          if k.startswith(PROMOTION_PREFIX)},
             "tags": dict(self.tags),
         }
 

@@ -175,6 +175,7 @@ class ModelInfo(BaseModel):
     metrics: dict[str, float] = Field(default_factory=dict)
     data_range: dict[str, str | None] = Field(default_factory=dict)
     git_commit: str | None = None
+    promotion: dict[str, str] = Field(default_factory=dict)
     tags: dict[str, str] = Field(default_factory=dict)
 
 

@@ -30,10 +30,12 @@ def test_model_names_from_flags_and_environment(monkeypatch: pytest.MonkeyPatch)
 def test_version_description_splits_metrics_from_metadata() -> None:
     mv = ProductionVersion("recommender", "4", "run9", {
         "map_at_10": "0.21", "rmse": "1.5", "batches": "1-50", "date_from": "2015-05-03",
-        "date_to": "2015-06-01", "git_commit": "abc123", "threshold": "0.4", "note": "x"})
+        "date_to": "2015-06-01", "git_commit": "abc123", "threshold": "0.4", "note": "x",
+        "promotion_decision": "promoted", "promotion_candidate_score": "0.21"})
     d = mv.describe()
     assert mv.uri == "models:/recommender/4"
     assert d["metrics"] == {"map_at_10": 0.21, "rmse": 1.5}
     assert d["data_range"] == {"batches": "1-50", "date_from": "2015-05-03",
                                "date_to": "2015-06-01"}
     assert d["git_commit"] == "abc123" and d["run_id"] == "run9"
+    assert d["promotion"] == {"decision": "promoted", "candidate_score": "0.21"}
