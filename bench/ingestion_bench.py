@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 PY = str(ROOT / ".venv" / "bin" / "python")
 SHOPSTREAM = str(ROOT / ".venv" / "bin" / "shopstream")
 RESULTS = ROOT / "bench" / "results" / "ingestion.json"
+RAW = ROOT / "bench" / "results" / "ingestion_raw.json"
 FULL_ROWS = 2_756_101
 
 ORIGINAL_STYLE = r"""
@@ -185,8 +186,9 @@ def _synthetic_file(path: Path, rows: int) -> Path:
     return path
 
 
-def bench_ours(path: Path, topic: str) -> dict[str, Any]:
-    run = run_monitored([SHOPSTREAM, "produce", "--file", str(path), "--topic", topic, "--json"])
+def bench_ours(path: Path, topic: str, workers: int = 1) -> dict[str, Any]:
+    run = run_monitored([SHOPSTREAM, "produce", "--file", str(path), "--topic", topic,
+                         "--workers", str(workers), "--json"])
     return {**json.loads(run["stdout"]), "peak_rss_mb": run["peak_rss_mb"]}
 
 
@@ -249,67 +251,95 @@ def bench_two_consumers(topic: str, servers: str) -> dict[str, Any]:
 
 
 def measure(args: argparse.Namespace) -> dict[str, Any]:
+    """Run the chosen steps; raw results are saved after each one (RAW) and merged."""
     from shopstream.settings import Settings
 
     servers = Settings().kafka_bootstrap
-    tag = uuid.uuid4().hex[:8]
     path = events_file(args.rows)
     print(f"file: {path} ({path.stat().st_size / 2**20:.1f} MiB, {args.rows:,} rows)", flush=True)
-    results: dict[str, Any] = {"rows": args.rows, "file_mb": round(path.stat().st_size / 2**20, 1)}
-    steps = [
-        ("original", lambda: bench_original(path, f"bench-orig-{tag}", args.original_rows,
-                                            servers)),
-        ("kafka_python_only", lambda: bench_kafka_python_only(f"bench-kp-{tag}",
-                                                              args.micro_rows, servers)),
-        ("java", lambda: bench_java(f"bench-java-{tag}", args.java_rows, servers)),
-        ("ours", lambda: bench_ours(path, f"bench-ours-{tag}")),
-        ("consumer", lambda: bench_consumer(f"bench-ours-{tag}", servers)),
-        ("consumer_x2", lambda: bench_two_consumers(f"bench-ours-{tag}", servers)),
-        ("kafka_python_consume_only", lambda: bench_consume_only(f"bench-ours-{tag}",
-                                                                 args.micro_rows, servers)),
-        ("store_path_only", lambda: bench_store_only(path, args.micro_rows)),
-    ]
-    if args.small_rss:
-        small = events_file(max(1000, args.rows // 10))
-        steps.append(("ours_tenth", lambda: bench_ours(small, f"bench-small-{tag}")))
-    for name, step in steps:
+    results: dict[str, Any] = json.loads(RAW.read_text()) if args.resume and RAW.exists() else {}
+    if results.get("rows") != args.rows:
+        results = {}
+    results.update(rows=args.rows, file_mb=round(path.stat().st_size / 2**20, 1))
+    results.setdefault("ours_topic", f"bench-ours-{uuid.uuid4().hex[:8]}")
+    tag, topic = uuid.uuid4().hex[:8], results["ours_topic"]
+    steps = {
+        "original": lambda: bench_original(path, f"bench-orig-{tag}", args.original_rows,
+                                           servers),
+        "kafka_python_only": lambda: bench_kafka_python_only(f"bench-kp-{tag}",
+                                                             args.micro_rows, servers),
+        "java": lambda: bench_java(f"bench-java-{tag}", args.java_rows, servers),
+        "ours": lambda: bench_ours(path, topic),
+        "consumer": lambda: bench_consumer(topic, servers),
+        "consumer_x2": lambda: bench_two_consumers(topic, servers),
+        "kafka_python_consume_only": lambda: bench_consume_only(topic, args.micro_rows,
+                                                                servers),
+        "store_path_only": lambda: bench_store_only(path, args.micro_rows),
+        "ours_workers2": lambda: bench_ours(path, f"bench-w2-{tag}", workers=2),
+        "ours_tenth": lambda: bench_ours(events_file(max(1000, args.rows // 10)),
+                                         f"bench-small-{tag}"),
+    }
+    for name, step in steps.items():
+        if name in results or (args.steps and name not in args.steps):
+            continue
         print(f"running {name} …", flush=True)
         results[name] = step()
         print(f"  {json.dumps(results[name])[:300]}", flush=True)
+        RAW.write_text(json.dumps(results, indent=2) + "\n")
     return results
 
 
-def rows_for_report(r: dict[str, Any], args: argparse.Namespace) -> list[dict[str, Any]]:
-    ours, orig = r["ours"]["events_per_s"], r["original"]["events_per_s"]
-    micro, java = r["kafka_python_only"]["events_per_s"], r["java"]["events_per_s"]
-    cons = r["consumer"]["events_per_s"]
-    rss = r["ours"]["peak_rss_mb"]
-    out = [
-        _row("producer events/s vs original-style (iterrows + send per row)", ours, orig,
-             ours / orig, "≥ 5x", ours / orig >= 5),
-        _row("producer events/s vs kafka-python-only send loop (pre-serialised)", ours, micro,
-             ours / micro, "—", None),
-        _row("producer events/s vs Kafka ProducerPerformance (Java)", ours, java, ours / java,
-             "—", None),
-        _row("consumer → object store events/s (one process)", cons, None, None, "≥ 50,000",
-             cons >= 50_000),
-        _row("consumer → object store events/s, two processes in one group",
-             r["consumer_x2"]["events_per_s"], cons, r["consumer_x2"]["events_per_s"] / cons,
-             "≥ 50,000", r["consumer_x2"]["events_per_s"] >= 50_000),
-        _row("kafka-python-only consume loop (poll, no decoding/storing) events/s",
-             r["kafka_python_consume_only"]["events_per_s"], None, None, "—", None),
-        _row("our store path alone (decode + dedup + Parquet + S3 put) events/s",
-             r["store_path_only"]["events_per_s"], None, None, "≥ 50,000",
-             r["store_path_only"]["events_per_s"] >= 50_000),
-        _row("producer peak RSS (MB)", rss, r["original"]["peak_rss_mb"], None, "< 500",
-             rss < 500),
-        _row("consumer peak RSS (MB)", r["consumer"]["peak_rss_mb"], None, None, "—", None),
+def rows_for_report(r: dict[str, Any]) -> list[dict[str, Any]]:
+    """The table rows (a row is left out when a step it needs has not run)."""
+
+    def rate(name: str) -> float | None:
+        return r[name]["events_per_s"] if name in r else None
+
+    def rss(name: str) -> float | None:
+        return r[name].get("peak_rss_mb") if name in r else None
+
+    ours, orig, cons = rate("ours"), rate("original"), rate("consumer")
+    specs: list[tuple[str, float | None, float | None, str, bool]] = [
+        ("producer events/s vs original-style (iterrows + send per row)", ours, orig, "≥ 5x",
+         True),
+        ("producer --workers 2 events/s vs original-style", rate("ours_workers2"), orig, "≥ 5x",
+         True),
+        ("producer events/s vs kafka-python-only send loop (pre-serialised bytes)", ours,
+         rate("kafka_python_only"), "—", False),
+        ("producer events/s vs Kafka ProducerPerformance (Java)", ours, rate("java"), "—", False),
+        ("consumer → object store events/s (one process)", cons, None, "≥ 50,000", True),
+        ("consumer → object store events/s, two processes in one group", rate("consumer_x2"),
+         cons, "≥ 50,000", True),
+        ("kafka-python-only consume loop (poll + values, nothing else) events/s",
+         rate("kafka_python_consume_only"), None, "—", False),
+        ("our store path alone (decode + dedup + Parquet + S3 put) events/s",
+         rate("store_path_only"), None, "≥ 50,000", True),
+        ("producer peak RSS (MB)", rss("ours"), rss("original"), "< 500", True),
+        ("consumer peak RSS (MB)", rss("consumer"), None, "—", False),
+        ("producer peak RSS, full file vs a tenth of it (MB; flat = streaming)", rss("ours"),
+         rss("ours_tenth"), "≈ 1", True),
     ]
-    if "ours_tenth" in r:
-        small = r["ours_tenth"]["peak_rss_mb"]
-        out.append(_row("producer peak RSS, full file vs a tenth of it (MB; flat = streaming)",
-                        rss, small, rss / small, "≈ 1", rss / small < 1.3))
+    out = []
+    for measure, value, baseline, target, judged in specs:
+        if value is None or (baseline is None and "vs" in measure):
+            continue
+        ratio = value / baseline if baseline else None
+        met = _met(target, value, ratio) if judged else None
+        out.append(_row(measure, value, baseline, ratio, target, met))
     return out
+
+
+def _met(target: str, value: float, ratio: float | None) -> bool | None:
+    number = float(re.sub(r"[^\d.]", "", target) or 0)
+    if target.endswith("x"):
+        return ratio is not None and ratio >= number
+    if target.startswith("≥"):
+        return value >= number
+    if target.startswith("<"):
+        return value < number
+    if target.startswith("≈"):
+        return ratio is not None and ratio < 1.3
+    return None
 
 
 def _row(measure: str, ours: float, baseline: float | None, ratio: float | None, target: str,
@@ -338,11 +368,13 @@ def main() -> None:
     parser.add_argument("--original-rows", type=int, default=50_000)
     parser.add_argument("--micro-rows", type=int, default=200_000)
     parser.add_argument("--java-rows", type=int, default=1_000_000)
-    parser.add_argument("--no-small-rss", dest="small_rss", action="store_false",
-                        help="skip the tenth-size run that shows RSS stays flat")
+    parser.add_argument("--steps", type=lambda t: set(t.split(",")), default=None,
+                        help="comma list of steps to run (default: all)")
+    parser.add_argument("--resume", action="store_true",
+                        help=f"keep the steps already in {RAW.name} for the same --rows")
     args = parser.parse_args()
     raw = measure(args)
-    rows = rows_for_report(raw, args)
+    rows = rows_for_report(raw)
     print_table(rows)
     note = (f"{args.rows:,} rows ({raw['file_mb']} MiB), local broker and S3Proxy, "
             f"{psutil.cpu_count()} CPUs shared with other work. The original-style producer ran "
