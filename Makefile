@@ -6,11 +6,14 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMPS := .stamps
 
-.PHONY: demo test lint typecheck unit integration setup tools jars stack-up stack-down clean help
+BENCH_SCRIPTS := bench/ingestion_bench.py bench/pipelines_bench.py bench/serving_bench.py
+
+.PHONY: bench bench-deps report demo test lint typecheck unit integration setup tools jars stack-up stack-down clean help
 
 help:
 	@echo "make demo   - install, start the local stack, run the whole pipeline, serve the API"
 	@echo "make test   - install, start the local stack, ruff + mypy + unit + integration tests"
+	@echo "make bench  - run the benchmark scripts and regenerate the README results table"
 	@echo "make stack-down - stop the local services"
 
 tools:
@@ -60,6 +63,25 @@ test: setup lint typecheck unit integration
 
 demo: stack-up
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/shopstream demo
+
+$(STAMPS)/wrk:
+	@mkdir -p $(STAMPS)
+	@command -v wrk >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq wrk >/dev/null; \
+	  else echo "note: install Debian's wrk for the serving bench (a Python client is used otherwise)"; fi; }
+	@touch $@
+
+bench-deps: $(STAMPS)/wrk
+
+# Benchmarks: baseline and ours in the same run; then the README table is regenerated.
+bench: stack-up bench-deps
+	@for script in $(BENCH_SCRIPTS); do \
+	  if [ -f $$script ]; then echo "== $$script"; PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python $$script || exit 1; fi; \
+	done
+	$(BIN)/python bench/report.py
+
+report: $(STAMPS)/venv
+	$(BIN)/python bench/report.py
 
 clean: stack-down
 	rm -rf $(STAMPS) $(VENV) infra/jars
