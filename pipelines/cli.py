@@ -68,10 +68,10 @@ def train_cmd(
         int,
         typer.Option(help="Keep running: retrain after every K new batches (Ctrl-C stops)."),
     ] = 0,
-    als_ranks: Annotated[str, typer.Option(help="ALS ranks to search, comma-separated.")] = "32",
+    als_ranks: Annotated[str, typer.Option(help="ALS ranks to search, comma-separated.")] = "16",
     als_reg_params: Annotated[str, typer.Option(help="ALS regParams to search.")] = "0.05",
-    als_alphas: Annotated[str, typer.Option(help="ALS alphas to search.")] = "5,20",
-    als_max_iter: Annotated[int, typer.Option(help="ALS iterations.")] = 8,
+    als_alphas: Annotated[str, typer.Option(help="ALS alphas to search.")] = "10,40",
+    als_max_iter: Annotated[int, typer.Option(help="ALS iterations.")] = 6,
     eval_days: Annotated[
         float,
         typer.Option(help="Evaluate on the last N days of the selection."),

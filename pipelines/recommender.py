@@ -52,10 +52,10 @@ INT32_MAX = 2**31 - 1
 
 @dataclass(frozen=True)
 class RecommenderParams:
-    ranks: tuple[int, ...] = (32,)
+    ranks: tuple[int, ...] = (16,)
     reg_params: tuple[float, ...] = (0.05,)
-    alphas: tuple[float, ...] = (5.0, 20.0)
-    max_iter: int = 8
+    alphas: tuple[float, ...] = (10.0, 40.0)
+    max_iter: int = 6
     seed: int = 42
     weights: EventWeights = field(default_factory=EventWeights)
     eval_days: float = 14.0

@@ -31,17 +31,21 @@ def configure(settings: Settings) -> str:
     """Point mlflow at the tracking server; returns the experiment id to log into."""
     import mlflow
 
-    mlflow.set_tracking_uri(settings.tracking_uri)
     parent = os.environ.get(PARENT_RUN_ENV)
+    # Under `mlflow run` the project run lives on the server mlflow run was pointed at.
+    uri = os.environ.get("MLFLOW_TRACKING_URI") if parent else None
+    mlflow.set_tracking_uri(uri or settings.tracking_uri)
     if parent:
         return str(mlflow.get_run(parent).info.experiment_id)
     return str(mlflow.set_experiment(settings.experiment_name).experiment_id)
 
 
 def client(settings: Settings) -> MlflowClient:
+    import mlflow
     from mlflow.tracking import MlflowClient
 
-    return MlflowClient(tracking_uri=settings.tracking_uri)
+    configure_uri = mlflow.get_tracking_uri() if os.environ.get(PARENT_RUN_ENV) else None
+    return MlflowClient(tracking_uri=configure_uri or settings.tracking_uri)
 
 
 def git_commit() -> str:

@@ -79,3 +79,11 @@ def test_saved_model_round_trips_through_mlflow(tmp_path: Path) -> None:
     assert list(out.columns) == ["items", "scores", "strategy"]
     assert [json.loads(v) for v in out["items"]] == [[20, 40], [40, 30], [20]]
     assert out["strategy"].tolist() == ["als", "popular", "similar"]
+
+
+def test_visitor_with_history_but_no_factors_gets_similar_items() -> None:
+    arrays = arrays_from_plain(USERS, USER_FACTORS, ITEMS, ITEM_FACTORS, POPULAR, NEIGHBOURS,
+                               {**PURCHASED, 55: [10]})
+    ids, _, strategy = recommend_row(arrays, "visitor", 55, [], 2, True)
+    assert strategy == "similar"
+    assert ids == [20, 30]
