@@ -75,7 +75,11 @@ def consume_cmd(
     fmt: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
 ) -> None:
-    """Write events from Kafka to numbered batches in the object store (exactly once)."""
+    """Write events from Kafka to numbered batches in the object store (exactly once).
+
+    --json: {"batches", "events", "rejected", "duplicates", "seconds", "events_per_s"}; seconds
+    is busy time, from the first record received to the last batch stored.
+    """
     from ingestion.consumer import BatchConsumer, ConsumeOptions
     from ingestion.progress import progress_bar
 
