@@ -109,9 +109,13 @@ def train_one(settings: Settings, options: TrainOptions, model: str,
               loaded: LoadedEvents) -> ModelOutcome:
     bounds = time_bounds(loaded.frame)
     tags = {**data_tags(loaded, bounds), "model": model, "recipe": "shopstream"}
+    import mlflow
+
+    started = time.perf_counter()
     with model_run(settings, f"{model} {loaded.batches}", tags) as run:
         log_input_dataset(loaded, f"events {loaded.batches}")
         model_uri, metrics = TRAINERS[model](loaded, options)
+        mlflow.log_metric("train_seconds", time.perf_counter() - started)
         run_id = run.info.run_id
     name = options.registered_name(model)
     version_tags = {k: tags[k] for k in ("batches", "date_from", "date_to", "git_commit")}
