@@ -146,6 +146,8 @@ def print_report(settings: Settings, results: list[StageResult]) -> None:
     for r in results:
         detail = r.note or _one_line(r.payload)
         console.print(f"[bold]{r.name:9}[/] {r.seconds:7.1f}s  {detail}")
+    for line in ingestion_check(results):
+        console.print(line)
     console.print(f"\nMLflow UI:  {settings.tracking_uri}")
     api = f"http://{settings.api_host}:{settings.api_port}"
     if any(r.name == "serve" for r in results):
@@ -153,6 +155,22 @@ def print_report(settings: Settings, results: list[StageResult]) -> None:
         for example in example_curls(api):
             console.print(f"  {example}")
     console.print("Stop everything with: shopstream stack down")
+
+
+def ingestion_check(results: list[StageResult]) -> list[str]:
+    """Do the counts match the source? generated rows = sent + rejected = stored + duplicates."""
+    by_name = {r.name: r.payload for r in results}
+    produced, consumed = by_name.get("produce") or {}, by_name.get("consume") or {}
+    if not produced or not consumed:
+        return []
+    source_rows = (by_name.get("generate") or {}).get("events")
+    sent, rejected = produced.get("sent", 0), produced.get("rejected", 0)
+    stored, dups = consumed.get("events", 0), consumed.get("duplicates", 0)
+    lines = [f"source rows {source_rows}: sent {sent} + rejected {rejected}; "
+             f"stored in batches {stored} (+{dups} duplicates dropped)"]
+    ok = stored + dups == sent and (source_rows is None or sent + rejected == source_rows)
+    lines.append("[green]counts match the source[/]" if ok else "[red]COUNTS DO NOT MATCH[/]")
+    return lines
 
 
 def example_curls(api: str) -> list[str]:
