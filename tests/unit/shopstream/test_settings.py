@@ -12,10 +12,15 @@ from shopstream.errors import ConfigError
 from shopstream.settings import Settings, load_settings
 
 
+def _clear_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    for var in [v for v in os.environ if v.startswith("SHOPSTREAM_")]:
+        monkeypatch.delenv(var)
+
+
 def test_defaults_point_at_local_stack(monkeypatch: pytest.MonkeyPatch) -> None:
-    for var in ("SHOPSTREAM_KAFKA_BOOTSTRAP_SERVERS", "SHOPSTREAM_S3_ENDPOINT_URL",
-                "SHOPSTREAM_MLFLOW_TRACKING_URI"):
-        monkeypatch.delenv(var, raising=False)
+    _clear_env(monkeypatch)
     s = Settings(_env_file=None)  # type: ignore[call-arg]
     assert s.kafka_bootstrap == "127.0.0.1:9092"
     assert s.s3_endpoint == "http://127.0.0.1:9000"
@@ -24,6 +29,7 @@ def test_defaults_point_at_local_stack(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_env_prefix_and_external_endpoints(monkeypatch: pytest.MonkeyPatch) -> None:
+    _clear_env(monkeypatch)
     monkeypatch.setenv("SHOPSTREAM_KAFKA_BOOTSTRAP_SERVERS", "broker-1:9092,broker-2:9092")
     monkeypatch.setenv("SHOPSTREAM_MLFLOW_TRACKING_URI", "https://mlflow.example:443")
     monkeypatch.setenv("SHOPSTREAM_BATCH_SIZE", "500")
