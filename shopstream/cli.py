@@ -43,6 +43,8 @@ def root(
     noisy_loggers = ("kafka", "botocore", "urllib3", "py4j", "mlflow", "alembic", "httpx")
     for noisy in noisy_loggers:
         logging.getLogger(noisy).setLevel(logging.DEBUG if verbose else logging.WARNING)
+    # kafka-python warns about its own event-loop timing on a busy machine: not actionable.
+    logging.getLogger("kafka.net").setLevel(logging.DEBUG if verbose else logging.ERROR)
     ctx.obj = CliState(
         overrides={
             "data_dir": data_dir,
