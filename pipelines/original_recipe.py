@@ -15,8 +15,6 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from pipelines import columns as cols
 from pipelines.classification import binary_metrics, max_f1_threshold
 from pipelines.features import (
@@ -43,9 +41,8 @@ def original_recommender_metrics(frame: Any, options: TrainOptions) -> dict[str,
     from pyspark.ml.recommendation import ALS
 
     from pipelines.features import item_confidence
-    from pipelines.pyfunc_recommender import RecommenderArrays
     from pipelines.ranking import als_ranked, ranking_metrics
-    from pipelines.recommender import build_holdout, collect_factors, collect_pairs
+    from pipelines.recommender import build_holdout, collect_pairs, factor_only_arrays
 
     params = options.recommender
     cutoff = cutoff_before_end(time_bounds(frame)[1], params.eval_days)
@@ -57,15 +54,9 @@ def original_recommender_metrics(frame: Any, options: TrainOptions) -> dict[str,
     users, items = collect_pairs(conf)
     holdout = build_holdout(conf, at_or_after(frame, cutoff), users, items,
                             params.max_eval_users, params.seed)
-    user_ids, user_factors = collect_factors(model.userFactors)
-    item_ids, item_factors = collect_factors(model.itemFactors)
-    empty = np.empty(0, np.int64)
-    arrays = RecommenderArrays(user_ids, user_factors, item_ids, item_factors, empty,
-                               np.empty(0), empty, np.full((0, 1), -1, np.int64),
-                               np.zeros((0, 1), np.float32), empty, np.zeros(1, np.int64),
-                               empty)
+    arrays = factor_only_arrays(model)
     conf.unpersist()
-    return ranking_metrics(als_ranked(arrays, holdout, k=20), holdout, len(item_ids))
+    return ranking_metrics(als_ranked(arrays, holdout, k=20), holdout, len(arrays.item_ids))
 
 
 def original_predictor_metrics(frame: Any, options: TrainOptions) -> dict[str, float]:

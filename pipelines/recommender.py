@@ -165,16 +165,21 @@ def popular_items(events: DataFrame, n: int) -> tuple[np.ndarray, np.ndarray]:
     return top[cols.ITEM].to_numpy(np.int64), top[cols.POPULARITY].to_numpy(np.float64)
 
 
-def score_config(model: ALSModel, holdout: RankingHoldout) -> float:
+def factor_only_arrays(model: ALSModel) -> RecommenderArrays:
+    """The ALS factors alone (no popularity, neighbours or history): enough to rank."""
     user_ids, user_factors = collect_factors(model.userFactors)
     item_ids, item_factors = collect_factors(model.itemFactors)
     empty = np.empty(0, np.int64)
-    arrays = RecommenderArrays(user_ids, user_factors, item_ids, item_factors, empty,
-                               np.empty(0), empty, np.full((0, 1), -1, np.int64),
-                               np.zeros((0, 1), np.float32), empty, np.zeros(1, np.int64),
-                               empty)
+    return RecommenderArrays(user_ids, user_factors, item_ids, item_factors, empty,
+                             np.empty(0), empty, np.full((0, 1), -1, np.int64),
+                             np.zeros((0, 1), np.float32), empty, np.zeros(1, np.int64),
+                             empty)
+
+
+def score_config(model: ALSModel, holdout: RankingHoldout) -> float:
+    arrays = factor_only_arrays(model)
     ranked = als_ranked(arrays, holdout, k=10)
-    return ranking_metrics(ranked, holdout, len(item_ids))["hr_at_10"]
+    return ranking_metrics(ranked, holdout, len(arrays.item_ids))["hr_at_10"]
 
 
 def search_grid(events: DataFrame, cutoff_ms: int, params: RecommenderParams) -> tuple[
