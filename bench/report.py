@@ -44,6 +44,11 @@ def _load(name: str) -> dict[str, Any] | None:
     if not path.exists():
         return None
     loaded: dict[str, Any] = json.loads(path.read_text())
+    if "generated_at" not in loaded:
+        from datetime import UTC, datetime
+
+        stamp = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
+        loaded["generated_at"] = stamp.isoformat(timespec="seconds")
     return loaded
 
 
