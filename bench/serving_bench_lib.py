@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import selectors
 import signal
 import socket
 import subprocess
@@ -14,6 +13,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from serving.launch import read_summary, serve_argv
 
 BENCH_DIR = Path(__file__).resolve().parent
 VENV_BIN = Path(sys.executable).parent
@@ -43,26 +44,16 @@ def child_env() -> dict[str, str]:
 def start_serve(names: dict[str, str], timeout: float = 300.0) -> tuple[subprocess.Popen[str],
                                                                          dict[str, Any]]:
     port, base = free_port_block(1), free_port_block(6)
-    argv = [str(VENV_BIN / "shopstream"), "serve", "--port", str(port), "--scoring-base-port",
-            str(base), "--json-summary", "--recommender-model", names["recommender"],
-            "--predictor-model", names["transaction_predictor"],
-            "--segmentation-model", names["user_segmentation"]]
+    argv = serve_argv(VENV_BIN, port, base, names)
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, env=child_env(),
                             start_new_session=True)
-    assert proc.stdout is not None
-    sel = selectors.DefaultSelector()
-    sel.register(proc.stdout, selectors.EVENT_READ)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and proc.poll() is None:
-        if sel.select(timeout=1.0):
-            line = proc.stdout.readline()
-            if line.startswith("{"):
-                summary = json.loads(line)
-                if summary["status"] != "ok":
-                    stop(proc)
-                    msg = f"serve came up degraded: {summary}"
-                    raise RuntimeError(msg)
-                return proc, summary
+    summary = read_summary(proc, timeout)
+    if summary is not None:
+        if summary["status"] != "ok":
+            stop(proc)
+            msg = f"serve came up degraded: {summary}"
+            raise RuntimeError(msg)
+        return proc, summary
     stop(proc)
     msg = "shopstream serve did not report ready"
     raise RuntimeError(msg)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import os
 import subprocess
 import sys
 import uuid
@@ -231,7 +232,7 @@ class MlflowService(Service):
             "--artifacts-destination", f"s3://{self.settings.artifacts_bucket}",
             "--serve-artifacts", "--workers", "2",
         ]
-        env = {**self.settings.aws_env(), "PATH": f"{bin_dir}:{_env_path()}"}
+        env = {**self.settings.aws_env(), "PATH": f"{bin_dir}:{os.environ.get('PATH', '')}"}
         return Launch(argv, env)
 
     def ready(self) -> bool:
@@ -239,12 +240,6 @@ class MlflowService(Service):
 
         response = httpx.get(f"{self.address}/health", timeout=2.0)
         return response.status_code == 200
-
-
-def _env_path() -> str:
-    import os
-
-    return os.environ.get("PATH", "")
 
 
 SERVICE_TYPES: dict[str, type[Service]] = {

@@ -107,9 +107,10 @@ def test_mlflow_run_artifact_registry_and_alias(live_stack: Settings, tmp_path: 
     assert got.data.params["alpha"] == "0.5" and got.data.metrics["score"] == 0.75
 
     # The artifact went through the tracking server into the object store's artifact bucket.
-    objects = s3_client(live_stack).list_objects_v2(Bucket=live_stack.artifacts_bucket)
-    assert any(o["Key"].endswith("note.txt") and run.info.run_id in o["Key"]
-               for o in objects.get("Contents", []))
+    pages = s3_client(live_stack).get_paginator("list_objects_v2").paginate(
+        Bucket=live_stack.artifacts_bucket, Prefix=f"{run.info.experiment_id}/")
+    keys = [o["Key"] for page in pages for o in page.get("Contents", [])]
+    assert any(k.endswith("note.txt") and run.info.run_id in k for k in keys)
 
     client = MlflowClient()
     version = client.get_registered_model(name).latest_versions[0].version

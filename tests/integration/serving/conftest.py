@@ -3,9 +3,7 @@ registry, and a real `shopstream serve` (router + three `mlflow models serve`) o
 
 from __future__ import annotations
 
-import json
 import os
-import selectors
 import signal
 import socket
 import subprocess
@@ -20,6 +18,7 @@ import httpx
 import pytest
 
 from serving.config import ROLES
+from serving.launch import read_summary, serve_argv
 from serving.sample_models import register_sample
 from shopstream.settings import Settings
 
@@ -80,26 +79,13 @@ def start_router(settings: Settings, names: dict[str, str], versions: dict[str, 
                  extra_env: dict[str, str] | None = None) -> Router:
     port = free_port_block(1)
     base = free_port_block(6)
-    argv = [str(VENV_BIN / "shopstream"), "serve", "--port", str(port), "--scoring-base-port",
-            str(base), "--json-summary", "--poll-interval", "1",
-            "--recommender-model", names["recommender"],
-            "--predictor-model", names["transaction_predictor"],
-            "--segmentation-model", names["user_segmentation"]]
+    argv = serve_argv(VENV_BIN, port, base, names, extra=("--poll-interval", "1"))
     env = {**os.environ, **(extra_env or {}),
            "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, env=env,
                             start_new_session=True)
     router = Router(f"http://127.0.0.1:{port}", proc, names, versions)
-    assert proc.stdout is not None
-    sel = selectors.DefaultSelector()
-    sel.register(proc.stdout, selectors.EVENT_READ)
-    deadline = time.monotonic() + SERVE_TIMEOUT_S
-    while time.monotonic() < deadline and proc.poll() is None:
-        if sel.select(timeout=1.0):
-            line = proc.stdout.readline()
-            if line.startswith("{"):
-                router.summary = json.loads(line)
-                break
+    router.summary = read_summary(proc, SERVE_TIMEOUT_S) or {}
     if not router.summary:
         stop_router(router)
         pytest.fail(f"shopstream serve gave no JSON summary in {SERVE_TIMEOUT_S}s")
