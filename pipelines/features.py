@@ -31,9 +31,20 @@ class EventWeights:
 
 def add_sessions(events: DataFrame, gap_minutes: int = SESSION_GAP_MINUTES) -> DataFrame:
     """Adds session_id (visitor-local 0, 1, …) and session_start: a new session starts when
-    more than `gap_minutes` pass between a visitor's consecutive events."""
+    more than `gap_minutes` pass between a visitor's consecutive events.
+
+    Events that already carry the default-gap sessions are returned as they are: training
+    sessionises (and caches) the whole selection once, and a time filter applied afterwards
+    keeps exactly the sessions the filtered events would get (boundaries depend only on the
+    gaps between a visitor's consecutive events).
+    """
     from pyspark.sql import Window
     from pyspark.sql import functions as sf
+
+    if gap_minutes == SESSION_GAP_MINUTES and {cols.SESSION, cols.SESSION_START} <= set(
+        events.columns
+    ):
+        return events
 
     by_time = Window.partitionBy(cols.VISITOR).orderBy(cols.TIMESTAMP, cols.SEQ)
     gap = sf.col(cols.TIMESTAMP) - sf.lag(cols.TIMESTAMP).over(by_time)

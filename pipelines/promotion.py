@@ -7,7 +7,8 @@ recommender HR@10 (seen items excluded for both), predictor PR-AUC, segmentation
 saved outside the training pipeline) the comparison falls back to the logged main-metric tags
 and says so in ``promotion_basis``. The alias moves only when the candidate is not worse
 (or with force); every version stays registered either way, and the decision and both scores
-are written as tags of the candidate version.
+are written as tags of the candidate version. The first version of a model has no champion
+to beat: it is promoted without rescoring, and its logged main metric is recorded.
 """
 
 from __future__ import annotations
@@ -87,10 +88,14 @@ def promote(settings: Settings, name: str, version: str | None = None,
     if champion == candidate:
         return _record(settings, PromotionDecision(name, candidate, champion, metric, None, None,
                                                    True, "already-production", "none"))
+    if champion is None:  # nothing to compare with: the training run's own score is recorded
+        first = PromotionDecision(name, candidate, None, metric,
+                                  _logged(settings, name, candidate, metric), None, True,
+                                  "first-version", "logged-metric")
+        client(settings).set_registered_model_alias(name, ALIAS, candidate)
+        return _record(settings, first)
     candidate_score, champion_score, basis = _scores(settings, kind, name, candidate, champion)
-    if champion is None:
-        decision, promoted = "first-version", True
-    elif force:
+    if force:
         decision, promoted = "forced", True
     elif champion_score is None or (candidate_score is not None
                                     and candidate_score >= champion_score):

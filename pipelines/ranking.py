@@ -111,26 +111,18 @@ def hr_curve(ranked: np.ndarray, holdout: RankingHoldout, max_k: int = 20) -> li
     return [hit_rate_at(hits, k) for k in range(1, max_k + 1)]
 
 
-def als_ranked(arrays: RecommenderArrays, holdout: RankingHoldout, k: int = 20,
-               chunk: int = 512) -> np.ndarray:
+def als_ranked(arrays: RecommenderArrays, holdout: RankingHoldout, k: int = 20) -> np.ndarray:
     """(n_eval, k) ALS top-k item ids per eval visitor, seen items excluded, PAD when the
-    visitor has no factors."""
+    visitor has no factors. The same scorer the pyfunc serves with."""
+    from pipelines.pyfunc_recommender import als_top_k_many
+
     out = np.full((len(holdout), k), PAD, dtype=np.int64)
     rows = np.array([arrays.user_index(int(v)) for v in holdout.visitor_ids], dtype=np.int64)
-    item_pos = {int(item): pos for pos, item in enumerate(arrays.item_ids)}
-    items_t = arrays.item_factors.T.astype(np.float32)
     known = np.flatnonzero(rows >= 0)
-    for start in range(0, len(known), chunk):
-        part = known[start : start + chunk]
-        scores = arrays.user_factors[rows[part]].astype(np.float32) @ items_t
-        for j, eval_row in enumerate(part):
-            cols = [item_pos[i] for i in holdout.seen(eval_row).tolist() if i in item_pos]
-            scores[j, cols] = -np.inf
-        take = min(k, scores.shape[1])
-        best = np.argpartition(-scores, take - 1, axis=1)[:, :take]
-        order = np.argsort(-np.take_along_axis(scores, best, axis=1), axis=1, kind="stable")
-        best = np.take_along_axis(best, order, axis=1)
-        out[part, :take] = arrays.item_ids[best]
+    ranked = als_top_k_many(arrays, rows[known], [k] * len(known),
+                            [holdout.seen(int(r)) for r in known])
+    for eval_row, (ids, _) in zip(known, ranked, strict=True):
+        out[eval_row, : ids.size] = ids
     return out
 
 

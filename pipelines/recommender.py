@@ -1,8 +1,9 @@
 """Recommender training: implicit ALS on aggregated confidence + session item-to-item model.
 
 1. cutoff = last event - eval_days; validation = the val_days before the cutoff.
-2. A small grid over rank, regParam and alpha, each fitted on events before the validation
-   start and scored (HR@10, numpy on the collected factors) on the validation period.
+2. A small grid over rank, regParam and alpha, each fitted (grid_max_iter sweeps) on events
+   before the validation start and scored (HR@10, numpy on the collected factors) on the
+   validation period.
 3. The best parameters refitted on everything before the cutoff; evaluated against the
    popularity baseline on the period after it (see :mod:`pipelines.ranking`).
 The registered model is exactly the evaluated one (trained before the cutoff).
@@ -41,6 +42,7 @@ from pipelines.ranking import (
     ranking_metrics,
     served_ranked,
 )
+from pipelines.timing import stage
 
 if TYPE_CHECKING:
     from pyspark.ml.recommendation import ALSModel
@@ -56,6 +58,7 @@ class RecommenderParams:
     reg_params: tuple[float, ...] = (0.05,)
     alphas: tuple[float, ...] = (10.0, 40.0)
     max_iter: int = 6
+    grid_max_iter: int = 3  # the search compares grid points after fewer sweeps
     seed: int = 42
     weights: EventWeights = field(default_factory=EventWeights)
     eval_days: float = 14.0
@@ -64,7 +67,7 @@ class RecommenderParams:
     n_popular: int = 500
     max_eval_users: int = 20_000
     min_user_items: int = 2
-    num_blocks: int = 4
+    num_blocks: int = 0  # ALS user/item blocks; 0 = Spark's default parallelism
 
     def grid(self) -> list[dict[str, float]]:
         return [{"rank": r, "reg_param": g, "alpha": a}
@@ -99,13 +102,14 @@ def als_input(confidence: DataFrame, min_user_items: int) -> DataFrame:
 
 
 def fit_als(confidence: DataFrame, rank: int, reg_param: float, alpha: float,
-            params: RecommenderParams) -> ALSModel:
+            params: RecommenderParams, max_iter: int | None = None) -> ALSModel:
     from pyspark.ml.recommendation import ALS
 
     confidence = als_input(confidence, params.min_user_items)
-    als = ALS(rank=int(rank), maxIter=params.max_iter, regParam=float(reg_param),
+    blocks = params.num_blocks or confidence.sparkSession.sparkContext.defaultParallelism
+    als = ALS(rank=int(rank), maxIter=max_iter or params.max_iter, regParam=float(reg_param),
               alpha=float(alpha), implicitPrefs=True, userCol=cols.VISITOR, itemCol=cols.ITEM,
-              numUserBlocks=params.num_blocks, numItemBlocks=params.num_blocks,
+              numUserBlocks=blocks, numItemBlocks=blocks,
               ratingCol=cols.CONFIDENCE, seed=params.seed, coldStartStrategy="drop",
               intermediateStorageLevel="MEMORY_AND_DISK", finalStorageLevel="MEMORY_AND_DISK")
     return als.fit(confidence)
@@ -196,7 +200,8 @@ def search_grid(events: DataFrame, cutoff_ms: int, params: RecommenderParams) ->
                             items, params.max_eval_users, params.seed)
     scores = []
     for point in grid:
-        model = fit_als(fit_conf, int(point["rank"]), point["reg_param"], point["alpha"], params)
+        model = fit_als(fit_conf, int(point["rank"]), point["reg_param"], point["alpha"], params,
+                        max_iter=params.grid_max_iter)
         scores.append({**point, "val_hr_at_10": score_config(model, holdout)})
         logger.info("ALS %s → validation HR@10 %.4f", point, scores[-1]["val_hr_at_10"])
     fit_conf.unpersist()
@@ -209,20 +214,25 @@ def train_recommender(events: DataFrame, params: RecommenderParams) -> Recommend
     _check_id_range(events)
     _, max_ts = time_bounds(events)
     cutoff = cutoff_before_end(max_ts, params.eval_days)
-    best, grid_scores = search_grid(events, cutoff, params)
+    with stage("grid_search"):
+        best, grid_scores = search_grid(events, cutoff, params)
     train = before(events, cutoff)
     train_conf = item_confidence(train, params.weights).cache()
     if train_conf.limit(1).count() == 0:
         msg = "no events before the evaluation cutoff; select more history or lower eval_days"
         raise NoDataError(msg)
-    model = fit_als(train_conf, int(best["rank"]), best["reg_param"], best["alpha"], params)
-    pair_users, pair_items = collect_pairs(train_conf)
-    holdout = build_holdout(train_conf, at_or_after(events, cutoff), pair_users, pair_items,
-                            params.max_eval_users, params.seed)
-    arrays = build_arrays(model, train, pair_users, pair_items, params)
+    with stage("als_fit"):
+        model = fit_als(train_conf, int(best["rank"]), best["reg_param"], best["alpha"], params)
+    with stage("holdout"):
+        pair_users, pair_items = collect_pairs(train_conf)
+        holdout = build_holdout(train_conf, at_or_after(events, cutoff), pair_users, pair_items,
+                                params.max_eval_users, params.seed)
+    with stage("pyfunc_arrays"):
+        arrays = build_arrays(model, train, pair_users, pair_items, params)
     train_conf.unpersist()
-    als_lists = served_ranked(arrays, holdout, k=20)
-    pop_lists = popular_ranked(arrays.popular_items, holdout, k=20)
+    with stage("evaluate"):
+        als_lists = served_ranked(arrays, holdout, k=20)
+        pop_lists = popular_ranked(arrays.popular_items, holdout, k=20)
     catalog = len(arrays.item_ids)
     metrics = ranking_metrics(als_lists, holdout, catalog)
     popular_metrics = ranking_metrics(pop_lists, holdout, catalog)

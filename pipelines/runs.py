@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from pipelines import columns as cols
 from pipelines import plots
+from pipelines.timing import stage
 from pipelines.tracking import finite_metrics, log_params_flat
 
 if TYPE_CHECKING:
@@ -38,7 +39,8 @@ def log_spark_model(model: Any) -> None:
     model in a fresh Python + JVM (about a minute on two cores)."""
     import mlflow.spark
 
-    mlflow.spark.log_model(model, SPARK_MODEL_PATH, pip_requirements=spark_requirements())
+    with stage("log_spark_model"):
+        mlflow.spark.log_model(model, SPARK_MODEL_PATH, pip_requirements=spark_requirements())
 
 
 def spark_requirements() -> list[str]:

@@ -31,6 +31,9 @@ def configure(settings: Settings) -> str:
     """Point mlflow at the tracking server; returns the experiment id to log into."""
     import mlflow
 
+    # mlflow prints a "View run" link to stdout when a run ends; stdout belongs to our CLI
+    # (one JSON object with --json), and the run ids are in its output anyway.
+    os.environ.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")
     parent = os.environ.get(PARENT_RUN_ENV)
     # Under `mlflow run` the project run lives on the server mlflow run was pointed at.
     uri = os.environ.get("MLFLOW_TRACKING_URI") if parent else None

@@ -15,6 +15,7 @@ from pipelines.data import DataSelection, LoadedEvents, load_events
 from pipelines.errors import PipelinesError
 from pipelines.features import add_sessions, time_bounds
 from pipelines.recommender import RecommenderParams
+from pipelines.timing import collect_stages, stage
 from pipelines.tracking import data_tags, log_input_dataset, model_run, parent_run, register_version
 from pipelines.transaction_predictor import PredictorParams
 from pipelines.user_segmentation import SegmentationParams
@@ -91,7 +92,7 @@ def train_models(settings: Settings, options: TrainOptions,
             selection = options.selection.for_model(model, options.original_ranges)
             if selection not in cache:
                 loaded = load_events(session, settings, selection)
-                loaded.frame = loaded.frame.cache()
+                loaded.frame = add_sessions(loaded.frame).cache()  # shared by all three
                 cache[selection] = loaded
             outcome = train_one(settings, options, model, cache[selection])
             outcomes[model] = outcome.to_json(model)
@@ -112,21 +113,25 @@ def train_one(settings: Settings, options: TrainOptions, model: str,
     import mlflow
 
     started = time.perf_counter()
-    with model_run(settings, f"{model} {loaded.batches}", tags) as run:
+    with collect_stages() as times, model_run(settings, f"{model} {loaded.batches}",
+                                              tags) as run:
         log_input_dataset(loaded, f"events {loaded.batches}")
         model_uri, metrics = TRAINERS[model](loaded, options)
         mlflow.log_metric("train_seconds", time.perf_counter() - started)
+        mlflow.log_metrics(times)
         run_id = run.info.run_id
     name = options.registered_name(model)
     version_tags = {k: tags[k] for k in ("batches", "date_from", "date_to", "git_commit")}
     if "threshold" in metrics:
         version_tags["threshold"] = f"{metrics['threshold']:.6g}"
-    version = register_version(settings, model_uri, name, run_id, metrics, version_tags)
+    with stage(f"{model}_register"):
+        version = register_version(settings, model_uri, name, run_id, metrics, version_tags)
     promoted = False
     if options.promote:
         from pipelines.promotion import promote
 
-        promoted = promote(settings, name, version).promoted
+        with stage(f"{model}_promote"):
+            promoted = promote(settings, name, version).promoted
     logger.info("%s: run %s, version %s, promoted %s", model, run_id, version, promoted)
     return ModelOutcome(run_id, version, promoted, metrics)
 
@@ -135,16 +140,22 @@ def _train_recommender(loaded: LoadedEvents, options: TrainOptions) -> tuple[str
     from pipelines.recommender import train_recommender
     from pipelines.runs import log_recommender
 
-    result = train_recommender(loaded.frame, options.recommender)
-    return log_recommender(result, options.recommender), dict(result.metrics)
+    with stage("fit_evaluate"):
+        result = train_recommender(loaded.frame, options.recommender)
+    with stage("log_model"):
+        uri = log_recommender(result, options.recommender)
+    return uri, dict(result.metrics)
 
 
 def _train_predictor(loaded: LoadedEvents, options: TrainOptions) -> tuple[str, dict[str, Any]]:
     from pipelines.runs import log_predictor
     from pipelines.transaction_predictor import train_transaction_predictor
 
-    result = train_transaction_predictor(add_sessions(loaded.frame), options.predictor)
-    return log_predictor(result, options.predictor), dict(result.metrics)
+    with stage("fit_evaluate"):
+        result = train_transaction_predictor(add_sessions(loaded.frame), options.predictor)
+    with stage("log_model"):
+        uri = log_predictor(result, options.predictor)
+    return uri, dict(result.metrics)
 
 
 def _train_segmentation(loaded: LoadedEvents, options: TrainOptions) -> tuple[
@@ -153,8 +164,10 @@ def _train_segmentation(loaded: LoadedEvents, options: TrainOptions) -> tuple[
     from pipelines.runs import log_segmentation
     from pipelines.user_segmentation import train_user_segmentation
 
-    result = train_user_segmentation(loaded.frame, options.segmentation)
-    uri = log_segmentation(result, options.segmentation)
+    with stage("fit_evaluate"):
+        result = train_user_segmentation(loaded.frame, options.segmentation)
+    with stage("log_model"):
+        uri = log_segmentation(result, options.segmentation)
     return uri, {**result.metrics, "sizes": result.sizes}
 
 

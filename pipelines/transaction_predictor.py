@@ -21,6 +21,7 @@ from pipelines.errors import NoDataError
 from pipelines.features import at_or_after, before, cutoff_before_end, time_bounds, to_pandas
 from pipelines.pyfunc_transaction import TransactionMeta, TreeEnsemble
 from pipelines.session_features import SESSION_FEATURES, session_rows
+from pipelines.timing import stage
 from pipelines.tree_export import export_trees
 
 if TYPE_CHECKING:
@@ -131,14 +132,17 @@ def filled(rows: DataFrame, fills: list[float]) -> DataFrame:
 
 def train_transaction_predictor(sessions: DataFrame, params: PredictorParams) -> PredictorResult:
     """Sessionised events → fitted model, threshold, evaluation-period metrics, pyfunc arrays."""
-    rows = session_rows(sessions).cache()
-    train, val, test, cutoff = split_periods(rows, params)
+    with stage("session_rows"):
+        rows = session_rows(sessions).cache()
+        train, val, test, cutoff = split_periods(rows, params)
     fills = fill_values(train, SESSION_FEATURES)
-    model = fit_pipeline(balance(filled(train, fills), params), params)
-    val_labels, val_scores = scored(model, filled(val, fills))
-    threshold = max_f1_threshold(val_labels, val_scores)
-    test_frame = filled(test, fills)
-    test_labels, test_scores = scored(model, test_frame)
+    with stage("forest_fit"):
+        model = fit_pipeline(balance(filled(train, fills), params), params)
+    with stage("score_periods"):
+        val_labels, val_scores = scored(model, filled(val, fills))
+        threshold = max_f1_threshold(val_labels, val_scores)
+        test_frame = filled(test, fills)
+        test_labels, test_scores = scored(model, test_frame)
     if len(test_labels) == 0:
         msg = "no sessions in the evaluation period; select more history or lower eval_days"
         raise NoDataError(msg)

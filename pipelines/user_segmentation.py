@@ -20,6 +20,7 @@ from pipelines.errors import NoDataError
 from pipelines.features import to_pandas, visitor_aggregates
 from pipelines.pyfunc_segmentation import SegmentationArrays
 from pipelines.segments import segment_names
+from pipelines.timing import stage
 
 if TYPE_CHECKING:
     from pyspark.ml import PipelineModel
@@ -93,21 +94,27 @@ def train_user_segmentation(events: DataFrame, params: SegmentationParams) -> Se
     """Visitor aggregates → scaler + KMeans per k → best k by silhouette, named segments."""
     from pyspark.ml import Pipeline, PipelineModel
 
-    visitors = visitor_aggregates(events).cache()
-    total = visitors.count()
+    with stage("visitor_aggregates"):
+        visitors = visitor_aggregates(events).cache()
+        total = visitors.count()
     if total < params.k_max * 2:
         msg = f"only {total} visitors; segmentation needs at least {params.k_max * 2}"
         raise NoDataError(msg)
     frac = min(1.0, params.sample_rows / total)
     sample = visitors.sample(fraction=frac, seed=params.seed) if frac < 1.0 else visitors
     prep = Pipeline(stages=prepare_stages()).fit(sample)
-    scaled = prep.transform(sample).select(SCALED_VECTOR, *cols.SEGMENT_FEATURES).cache()
-    silhouettes, models = fit_k_range(scaled, params)
+    # A small sample: as few partitions as cores keeps KMeans' per-iteration jobs cheap.
+    parallelism = events.sparkSession.sparkContext.defaultParallelism
+    scaled = (prep.transform(sample).select(SCALED_VECTOR, *cols.SEGMENT_FEATURES)
+              .coalesce(parallelism).cache())
+    with stage("k_search"):
+        silhouettes, models = fit_k_range(scaled, params)
     k = max(silhouettes, key=lambda kk: silhouettes[kk])
     kmeans = models[k]
     spark_model = PipelineModel(stages=[*prep.stages, kmeans])
     scaler = prep.stages[-1]
-    arrays = snapshot_arrays(visitors, scaler, kmeans)
+    with stage("snapshot"):
+        arrays = snapshot_arrays(visitors, scaler, kmeans)
     sizes = cluster_sizes(arrays)
     centroids = original_units(arrays)
     names = segment_names(centroids.to_dict(orient="records"))

@@ -34,7 +34,7 @@ logger = logging.getLogger(__name__)
 
 OPEN_ROUTERS: tuple[APIRouter, ...] = (health.router, metrics.router)
 GUARDED_ROUTERS: tuple[APIRouter, ...] = (
-    recommendations.router, items.router, predictions.router, segments.router,
+    predictions.router, segments.router, recommendations.router, items.router,
     visitors.router, models.router,
 )
 
@@ -110,8 +110,7 @@ def create_app(
     if events is not None:
         state.events = events
     app.state.router = state
-    for router in OPEN_ROUTERS:
-        app.include_router(router)
+    # Routes are matched in order: the scoring routes go first, /health and /metrics last.
     # The key gate is attached only when a key is configured: the OpenAPI document then says
     # so, and an open router pays nothing for it per request.
     key = settings.api_key.get_secret_value() if settings.api_key else ""
@@ -122,6 +121,8 @@ def create_app(
                                           403: {"description": "X-API-Key wrong"}})
         else:
             app.include_router(router)
+    for router in OPEN_ROUTERS:
+        app.include_router(router)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(ModelUnavailableError, _unavailable)
     app.add_exception_handler(ModelResponseError, _bad_model_answer)

@@ -15,7 +15,6 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-import httpx
 import uvicorn
 from fastapi import FastAPI
 
@@ -23,6 +22,7 @@ from serving.app import create_app
 from serving.config import ROLES, ServingConfig
 from serving.registry import RegistryReader
 from serving.supervisor import ModelSupervisor, make_launcher
+from serving.transport import AiohttpTransport
 from serving.upstream import READY, Upstream
 from shopstream.settings import Settings
 
@@ -32,20 +32,13 @@ Summary = Callable[[dict[str, Any]], None]
 SHOWN_EVENTS = ("died", "start_failed", "promotion_failed", "promoted", "drain_timeout")
 
 
-def make_client(config: ServingConfig) -> httpx.AsyncClient:
-    """One keep-alive pool shared by every upstream call of this router."""
-    limits = httpx.Limits(max_connections=128, max_keepalive_connections=64,
-                          keepalive_expiry=30.0)
-    return httpx.AsyncClient(limits=limits, timeout=config.upstream_timeout_s, trust_env=False)
-
-
 class Serving:
     """The supervisors and upstreams of one `shopstream serve`."""
 
     def __init__(self, settings: Settings, config: ServingConfig) -> None:
         self.settings = settings
         self.config = config
-        self.client = make_client(config)
+        self.client = AiohttpTransport()  # one keep-alive pool for every upstream call
         self.upstreams = {
             role: Upstream(role, config.name_of(role), self.client, max_batch=config.max_batch,
                            max_concurrent_batches=config.max_concurrent_batches,

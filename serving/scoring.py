@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import shutil
@@ -14,12 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from infra.process import port_open, tail, terminate
 from serving.config import ServingConfig, venv_bin
 from serving.errors import ScoringServerError
 from serving.registry import ProductionVersion
+from serving.transport import Transport, TransportError
 from shopstream.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -128,25 +128,27 @@ def launch(
     return ScoringProcess(role, model, config.scoring_host, port, proc, log_file, time.time())
 
 
-async def probe(server: ScoringProcess, client: httpx.AsyncClient) -> bool:
+async def probe(server: ScoringProcess, client: Transport) -> bool:
     """True when /ping answers and a real one-row /invocations returns one prediction."""
     try:
-        ping = await client.get(f"{server.url}/ping", timeout=2.0)
-        if ping.status_code != 200:
+        if await client.get(f"{server.url}/ping", timeout=2.0) != 200:
             return False
         body = {"dataframe_records": [SAMPLE_ROWS[server.role]]}
-        inv = await client.post(f"{server.url}/invocations", json=body, timeout=10.0)
-    except httpx.HTTPError:
+        status, raw = await client.post_json(f"{server.url}/invocations", body, timeout=10.0)
+    except TransportError:
         return False
-    if inv.status_code != 200:
-        logger.warning("%s sample invocation answered %d: %s", server.role, inv.status_code,
-                       inv.text[:300])
+    if status != 200:
+        logger.warning("%s sample invocation answered %d: %s", server.role, status,
+                       raw[:300].decode("utf-8", "replace"))
         return False
-    preds = inv.json().get("predictions")
+    try:
+        preds = json.loads(raw).get("predictions")
+    except (ValueError, AttributeError):
+        return False
     return isinstance(preds, list) and len(preds) == 1
 
 
-async def wait_ready(server: ScoringProcess, client: httpx.AsyncClient, timeout: float) -> None:
+async def wait_ready(server: ScoringProcess, client: Transport, timeout: float) -> None:
     """Wait until the server answers for real; raise ScoringServerError when it dies or stalls."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

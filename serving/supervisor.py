@@ -16,13 +16,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import httpx
-
 from serving import scoring
 from serving.config import ServingConfig
 from serving.errors import ScoringServerError
 from serving.registry import ProductionVersion, RegistryReader
 from serving.scoring import ScoringProcess
+from serving.transport import Transport
 from serving.upstream import DOWN, NO_MODEL, STARTING, Endpoint, Upstream
 from shopstream.settings import Settings
 
@@ -48,7 +47,7 @@ class ModelSupervisor:
         registry: RegistryReader,
         launcher: Launcher,
         config: ServingConfig,
-        probe_client: httpx.AsyncClient,
+        probe_client: Transport,
     ) -> None:
         self.upstream = upstream
         self.registry = registry

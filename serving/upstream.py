@@ -9,15 +9,15 @@ nothing is cached.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
-
 from serving.errors import ModelResponseError, ModelUnavailableError
 from serving.registry import ProductionVersion
+from serving.transport import Transport, TransportError
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ class Upstream:
         self,
         role: str,
         name: str,
-        client: httpx.AsyncClient,
+        client: Transport,
         *,
         max_batch: int = 64,
         max_concurrent_batches: int = 2,
@@ -167,10 +167,10 @@ class Upstream:
         ep.inflight += 1
         ep.idle.clear()
         try:
-            resp = await self.client.post(
-                f"{ep.url}/invocations", json={"dataframe_records": rows}, timeout=self.timeout_s
+            status, body = await self.client.post_json(
+                f"{ep.url}/invocations", {"dataframe_records": rows}, self.timeout_s
             )
-        except httpx.TransportError as e:
+        except TransportError as e:
             if retry and self.endpoint is not ep and self.endpoint is not None:
                 return await self._invoke(rows, retry=False)  # switched while in flight
             raise ModelUnavailableError(self.role, f"scoring server unreachable ({e!r})") from e
@@ -178,17 +178,20 @@ class Upstream:
             ep.inflight -= 1
             if ep.inflight == 0:
                 ep.idle.set()
-        return self._parse(resp, len(rows))
+        return self._parse(status, body, len(rows))
 
-    def _parse(self, resp: httpx.Response, expected: int) -> list[Row]:
-        if resp.status_code >= 500:
-            logger.warning("%s answered %d: %s", self.role, resp.status_code, resp.text[:500])
-            raise ModelResponseError(self.role, f"scoring server error {resp.status_code}")
-        if resp.status_code != 200:
-            logger.warning("%s rejected input (%d): %s", self.role, resp.status_code,
-                           resp.text[:500])
-            raise ModelResponseError(self.role, f"input rejected ({resp.status_code})")
-        preds = resp.json().get("predictions")
+    def _parse(self, status: int, body: bytes, expected: int) -> list[Row]:
+        text = body[:500].decode("utf-8", "replace")
+        if status >= 500:
+            logger.warning("%s answered %d: %s", self.role, status, text)
+            raise ModelResponseError(self.role, f"scoring server error {status}")
+        if status != 200:
+            logger.warning("%s rejected input (%d): %s", self.role, status, text)
+            raise ModelResponseError(self.role, f"input rejected ({status})")
+        try:
+            preds = json.loads(body).get("predictions")
+        except (ValueError, AttributeError):
+            preds = None
         if not isinstance(preds, list) or len(preds) != expected:
             got = len(preds) if isinstance(preds, list) else type(preds).__name__
             raise ModelResponseError(self.role, f"expected {expected} rows, got {got}")

@@ -30,7 +30,7 @@ def test_train_registers_all_three(spark: Any, live_stack: Settings,
         "--num-trees", "10", "--max-depth", "5", "--k-max", "4", "--json",
     ], env={"SHOPSTREAM_EXPERIMENT_NAME": experiment})
     assert result.exit_code == 0, result.output
-    payload = json.loads(result.stdout.strip().splitlines()[-1])
+    payload = json.loads(result.stdout)  # the whole of stdout is one JSON object
     assert payload["seconds"] > 0
     assert set(payload["models"]) == {"recommender", "transaction_predictor",
                                       "user_segmentation"}

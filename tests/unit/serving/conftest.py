@@ -17,6 +17,7 @@ import pytest
 from serving.app import create_app
 from serving.config import ROLES
 from serving.registry import ProductionVersion
+from serving.transport import HttpxTransport
 from serving.upstream import Endpoint, Upstream
 from shopstream.settings import Settings
 
@@ -104,7 +105,7 @@ class Harness:
 
 def make_upstreams(fakes: dict[str, FakeScoringServer]) -> dict[str, Upstream]:
     mounts = {f"http://{role}": httpx.ASGITransport(app=fake) for role, fake in fakes.items()}
-    upstream_client = httpx.AsyncClient(mounts=mounts)
+    upstream_client = HttpxTransport(httpx.AsyncClient(mounts=mounts))
     ups = {}
     for role in ROLES:
         up = Upstream(role, f"{role}-model", upstream_client)

@@ -169,10 +169,10 @@ async def test_model_down_is_503_naming_it(harness: Any) -> None:
 
 
 async def test_unreachable_scoring_server_is_503(harness: Any) -> None:
-    import httpx
+    from serving.transport import AiohttpTransport
 
     up = harness.upstreams["recommender"]
-    up.client = httpx.AsyncClient()  # a real transport, to a port nobody listens on
+    up.client = AiohttpTransport()  # the router's real transport, to a port nobody listens on
     assert up.endpoint is not None
     up.endpoint.url = "http://127.0.0.1:9"
     r = await harness.client.get("/recommendations/1")

@@ -13,6 +13,7 @@ import pytest
 from serving.config import ServingConfig
 from serving.registry import ProductionVersion
 from serving.supervisor import ModelSupervisor
+from serving.transport import HttpxTransport
 from serving.upstream import DOWN, READY, Upstream
 
 pytestmark = [pytest.mark.unit, pytest.mark.anyio]
@@ -103,7 +104,7 @@ def make(registry: FakeRegistry, delay: float = 0.0) -> tuple[ModelSupervisor, l
     config = ServingConfig(scoring_base_port=7000, poll_interval_s=0.01, startup_timeout_s=5)
     launched: list[FakeServer] = []
     hosts = ByHost()
-    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=hosts))
+    client = HttpxTransport(httpx.AsyncClient(transport=httpx.ASGITransport(app=hosts)))
 
     def launch(role: str, model: ProductionVersion, port: int) -> Any:
         hosts.apps[f"fake{port}"] = Scorer(model.version, delay)
