@@ -47,12 +47,14 @@ import pandas as pd
 from mlflow.pyfunc import PythonModel  # the base class must exist when this module loads
 
 from pipelines.errors import ModelInputError
+from pipelines.factor_index import FactorIndex
 from pipelines.pyfunc_common import (
     log_pyfunc,
     parse_id_list,
     require_columns,
     save_pyfunc,
     schema_signature,
+    settle_gc,
 )
 
 ARTIFACT_KEY = "recommender"
@@ -97,6 +99,11 @@ class RecommenderArrays:
         return -1
 
     @cached_property
+    def factor_index(self) -> FactorIndex:
+        """The item factors ordered for pruned exact top-k (built on first use)."""
+        return FactorIndex(self.item_factors)
+
+    @cached_property
     def _item_index(self) -> tuple[np.ndarray, np.ndarray]:
         """(order, item_ids[order]): item_ids need not be sorted."""
         order = np.argsort(self.item_ids, kind="stable")
@@ -118,47 +125,16 @@ class RecommenderArrays:
         return self.seen_items[self.seen_indptr[pos] : self.seen_indptr[pos + 1]]
 
 
-TOPK_SAMPLE = 2048  # scores sampled to find a cut that every top-k score clears
-SCORE_CHUNK = 32  # visitors scored per matrix product (32 x n_items float32 scores)
-
-
-def top_k(scores: np.ndarray, k: int) -> np.ndarray:
-    """Indices of the k largest scores, best first (stable: ties keep the lower index).
-
-    Exact, and cheap on a large catalogue: the k-th largest of an evenly strided sample is a
-    lower bound of the k-th largest overall, so only the scores at or above it (a few hundred
-    of 200k) are sorted.
-    """
-    if k <= 0 or scores.size == 0:
-        return np.empty(0, dtype=np.int64)
-    k = min(k, scores.size)
-    if scores.size >= 8 * TOPK_SAMPLE and k <= TOPK_SAMPLE // 8:
-        sample = scores[:: scores.size // TOPK_SAMPLE]
-        cut = np.partition(sample, sample.size - k)[sample.size - k]
-        part = np.flatnonzero(scores >= cut)
-    else:
-        part = np.argpartition(-scores, k - 1)[:k]
-    order = np.lexsort((part, -scores[part]))
-    return part[order][:k]
-
-
 def als_top_k_many(arrays: RecommenderArrays, user_rows: np.ndarray, ks: Sequence[int],
                    excludes: Sequence[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
-    """ALS top-k (item ids, scores) for many known visitor rows, each with its own k and
-    excluded item ids: float32 dot products of the factors, SCORE_CHUNK visitors at a time."""
+    """ALS top-k (item ids, scores) for known visitor rows, each with its own k and excluded
+    item ids: exact float32 dot products, pruned by item-factor norms (FactorIndex)."""
     out: list[tuple[np.ndarray, np.ndarray]] = []
-    items_t = arrays.item_factors.T
-    for start in range(0, len(user_rows), SCORE_CHUNK):
-        part = np.asarray(user_rows[start : start + SCORE_CHUNK], dtype=np.int64)
-        scores = arrays.user_factors[part].astype(np.float32, copy=False) @ items_t
-        for j in range(len(part)):
-            row_scores = scores[j]
-            exclude = excludes[start + j]
-            if exclude.size:
-                row_scores[arrays.item_rows(exclude)] = -np.inf
-            best = top_k(row_scores, int(ks[start + j]))
-            best = best[np.isfinite(row_scores[best])]
-            out.append((arrays.item_ids[best], row_scores[best].astype(np.float64)))
+    index = arrays.factor_index
+    for row, k, exclude in zip(user_rows, ks, excludes, strict=True):
+        excluded = arrays.item_rows(exclude) if exclude.size else _EMPTY
+        rows, scores = index.top_k(arrays.user_factors[int(row)], int(k), excluded)
+        out.append((arrays.item_ids[rows], scores.astype(np.float64)))
     return out
 
 
@@ -306,6 +282,8 @@ class RecommenderModel(PythonModel):
 
     def load_context(self, context: Any) -> None:
         self.arrays = RecommenderArrays.load(context.artifacts[ARTIFACT_KEY])
+        _ = self.arrays.factor_index  # built now, not on the first request
+        settle_gc()
 
     def predict(self, context: Any, model_input: pd.DataFrame, params: Any = None) -> pd.DataFrame:
         del context, params

@@ -38,6 +38,7 @@ from pipelines.pyfunc_common import (
     require_columns,
     save_pyfunc,
     schema_signature,
+    settle_gc,
     write_json,
 )
 
@@ -102,8 +103,11 @@ def resolve_features(arrays: SegmentationArrays, frame: pd.DataFrame) -> tuple[
 ]:
     """(features (n, 7) with NaN rows for unknown lookups, known mask, lookup mask)."""
     require_columns(frame, SEGMENT_FEATURES, "user_segmentation")
-    given = frame[list(SEGMENT_FEATURES)].apply(pd.to_numeric, errors="coerce")
-    features = given.to_numpy(dtype=np.float64)
+    given = frame[list(SEGMENT_FEATURES)]
+    try:  # the usual case, numbers already: no per-column conversion
+        features = given.to_numpy(dtype=np.float64)
+    except (TypeError, ValueError):
+        features = given.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=np.float64)
     ids = (pd.to_numeric(frame[VISITOR], errors="coerce").fillna(-1).astype(np.int64).to_numpy()
            if VISITOR in frame.columns else np.full(len(frame), -1, dtype=np.int64))
     known, rows = arrays.lookup(ids)
@@ -127,6 +131,7 @@ class SegmentationModel(PythonModel):
         self.arrays = SegmentationArrays.load(context.artifacts[ARRAYS_KEY])
         meta = json.loads(Path(context.artifacts[META_KEY]).read_text())
         self.segment_names = list(meta["segment_names"])
+        settle_gc()
 
     def predict(self, context: Any, model_input: pd.DataFrame, params: Any = None) -> pd.DataFrame:
         del context, params
@@ -138,16 +143,16 @@ class SegmentationModel(PythonModel):
         clusters = np.full(len(features), -1, dtype=np.int64)
         if valid.any():
             clusters[valid] = nearest_centroid(self.arrays, features[valid])
-        out = pd.DataFrame({
+        columns: dict[str, Any] = {
             "cluster_id": clusters,
             "segment": [self.segment_names[c] if c >= 0 else UNKNOWN_SEGMENT for c in clusters],
             "known": known,
-        })
+        }
         for i, name in enumerate(SEGMENT_FEATURES):
-            out[name] = features[:, i]
-        for name in SEGMENT_COUNTS:
-            out[name] = out[name].fillna(-1).astype(np.int64)
-        return out
+            values = features[:, i]
+            columns[name] = (np.where(np.isnan(values), -1, values).astype(np.int64)
+                             if name in SEGMENT_COUNTS else values)
+        return pd.DataFrame(columns)
 
 
 def segmentation_signature() -> Any:

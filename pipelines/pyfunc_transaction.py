@@ -41,6 +41,7 @@ from pipelines.pyfunc_common import (
     require_columns,
     save_pyfunc,
     schema_signature,
+    settle_gc,
     write_json,
 )
 
@@ -146,6 +147,7 @@ class TransactionModel(PythonModel):
     def load_context(self, context: Any) -> None:
         self.trees = TreeEnsemble.load(context.artifacts[TREES_KEY])
         self.meta = TransactionMeta.load(context.artifacts[META_KEY])
+        settle_gc()
 
     def predict(self, context: Any, model_input: pd.DataFrame, params: Any = None) -> pd.DataFrame:
         del context, params

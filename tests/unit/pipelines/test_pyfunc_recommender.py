@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from pipelines.factor_index import top_k
 from pipelines.pyfunc_recommender import (
     arrays_from_plain,
     recommend_row,
     save_recommender_pyfunc,
-    top_k,
 )
 
 pytestmark = pytest.mark.unit
