@@ -8,6 +8,8 @@ Artifact layout (two artifacts)::
         snapshot_ids     int64   (n,)       sorted visitor ids of the training history
         snapshot_counts  int64   (n, 4)     total_events, total_views, total_addtocart,
                                             total_transactions of each visitor
+        snapshot_distinct int64  (n,)       distinct items of each visitor (optional:
+                                            models trained before it was added lack it)
     meta   → segmentation_meta.json
         {"feature_names": [7 names], "segment_names": [k names]}
 
@@ -31,7 +33,7 @@ import numpy as np
 import pandas as pd
 from mlflow.pyfunc import PythonModel  # the base class must exist when this module loads
 
-from pipelines.columns import SEGMENT_COUNTS, SEGMENT_FEATURES, VISITOR
+from pipelines.columns import DISTINCT_ITEMS, SEGMENT_COUNTS, SEGMENT_FEATURES, VISITOR
 from pipelines.errors import ModelInputError
 from pipelines.pyfunc_common import (
     log_pyfunc,
@@ -56,15 +58,23 @@ class SegmentationArrays:
     centroids: np.ndarray
     snapshot_ids: np.ndarray
     snapshot_counts: np.ndarray
+    snapshot_distinct: np.ndarray | None = None  # distinct items per visitor (newer models)
 
     def save(self, path: Path) -> Path:
-        np.savez(path, **{f.name: getattr(self, f.name) for f in fields(self)})
+        np.savez(path, **{f.name: getattr(self, f.name) for f in fields(self)
+                          if getattr(self, f.name) is not None})
         return path
 
     @classmethod
     def load(cls, path: str | Path) -> SegmentationArrays:
         with np.load(path, allow_pickle=False) as data:
-            return cls(**{f.name: data[f.name] for f in fields(cls)})
+            return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
+
+    def distinct_items(self, rows: np.ndarray) -> np.ndarray:
+        """Stored distinct items of snapshot rows; -1 for row -1 or when not stored."""
+        if self.snapshot_distinct is None or not len(self.snapshot_distinct):
+            return np.full(len(rows), -1, dtype=np.int64)
+        return np.where(rows >= 0, self.snapshot_distinct[np.maximum(rows, 0)], -1)
 
     def lookup(self, visitor_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(known mask, snapshot row per visitor; row -1 when unknown)."""
@@ -99,9 +109,10 @@ def nearest_centroid(arrays: SegmentationArrays, features: np.ndarray) -> np.nda
 
 
 def resolve_features(arrays: SegmentationArrays, frame: pd.DataFrame) -> tuple[
-    np.ndarray, np.ndarray, np.ndarray
+    np.ndarray, np.ndarray, np.ndarray, np.ndarray
 ]:
-    """(features (n, 7) with NaN rows for unknown lookups, known mask, lookup mask)."""
+    """(features (n, 7) with NaN rows for unknown lookups, known mask, lookup mask, snapshot
+    row per input row: -1 unless the row was a lookup of a known visitor)."""
     require_columns(frame, SEGMENT_FEATURES, "user_segmentation")
     given = frame[list(SEGMENT_FEATURES)]
     try:  # the usual case, numbers already: no per-column conversion
@@ -117,7 +128,7 @@ def resolve_features(arrays: SegmentationArrays, frame: pd.DataFrame) -> tuple[
         counts = arrays.snapshot_counts[rows[use_snapshot]]
         features[use_snapshot] = np.column_stack([counts, ratios_from_counts(counts)])
     features[lookup & ~known] = np.nan
-    return features, known, lookup
+    return features, known, lookup, np.where(use_snapshot, rows, -1)
 
 
 class SegmentationModel(PythonModel):
@@ -138,7 +149,7 @@ class SegmentationModel(PythonModel):
         if self.arrays is None:
             msg = "user_segmentation artifacts not loaded; use mlflow.pyfunc.load_model"
             raise ModelInputError(msg)
-        features, known, _ = resolve_features(self.arrays, pd.DataFrame(model_input))
+        features, known, _, rows = resolve_features(self.arrays, pd.DataFrame(model_input))
         valid = ~np.isnan(features).any(axis=1)
         clusters = np.full(len(features), -1, dtype=np.int64)
         if valid.any():
@@ -152,6 +163,7 @@ class SegmentationModel(PythonModel):
             values = features[:, i]
             columns[name] = (np.where(np.isnan(values), -1, values).astype(np.int64)
                              if name in SEGMENT_COUNTS else values)
+        columns[DISTINCT_ITEMS] = self.arrays.distinct_items(rows)
         return pd.DataFrame(columns)
 
 
@@ -162,6 +174,7 @@ def segmentation_signature() -> Any:
     outputs = [("cluster_id", "long"), ("segment", "string"), ("known", "boolean")]
     outputs += [(n, "long") for n in SEGMENT_COUNTS]
     outputs += [(n, "double") for n in SEGMENT_FEATURES[4:]]
+    outputs += [(DISTINCT_ITEMS, "long")]
     return schema_signature(inputs, outputs)
 
 
@@ -208,15 +221,19 @@ def save_segmentation_pyfunc(
 ) -> Path:
     """A small segmentation pyfunc from plain arrays (serving tests; no Spark).
 
-    snapshot: {visitorid: [total_events, total_views, total_addtocart, total_transactions]}.
+    snapshot: {visitorid: [total_events, total_views, total_addtocart, total_transactions]},
+    optionally with distinct_items as a fifth value (every entry then needs one).
     """
     snap = snapshot or {}
     ids = np.array(sorted(snap), dtype=np.int64)
-    counts = np.array([list(snap[int(i)]) for i in ids], dtype=np.int64).reshape(len(ids), 4)
+    values = [list(snap[int(i)]) for i in ids]
+    counts = np.array([v[:4] for v in values], dtype=np.int64).reshape(len(ids), 4)
+    distinct = (np.array([v[4] for v in values], dtype=np.int64)
+                if values and all(len(v) > 4 for v in values) else None)
     arrays = SegmentationArrays(
         mean=np.asarray(mean, dtype=np.float64), std=np.asarray(std, dtype=np.float64),
         centroids=np.asarray(centroids, dtype=np.float64), snapshot_ids=ids,
-        snapshot_counts=counts,
+        snapshot_counts=counts, snapshot_distinct=distinct,
     )
     if arrays.centroids.shape != (len(segment_names), len(SEGMENT_FEATURES)):
         msg = (f"centroids must be (k, {len(SEGMENT_FEATURES)}) with k = len(segment_names), "

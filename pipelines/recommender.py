@@ -103,9 +103,9 @@ def als_input(confidence: DataFrame, min_user_items: int) -> DataFrame:
 
 def fit_als(confidence: DataFrame, rank: int, reg_param: float, alpha: float,
             params: RecommenderParams, max_iter: int | None = None) -> ALSModel:
+    """ALS on `confidence`, which is already the :func:`als_input` rows."""
     from pyspark.ml.recommendation import ALS
 
-    confidence = als_input(confidence, params.min_user_items)
     blocks = params.num_blocks or confidence.sparkSession.sparkContext.defaultParallelism
     als = ALS(rank=int(rank), maxIter=max_iter or params.max_iter, regParam=float(reg_param),
               alpha=float(alpha), implicitPrefs=True, userCol=cols.VISITOR, itemCol=cols.ITEM,
@@ -198,12 +198,14 @@ def search_grid(events: DataFrame, cutoff_ms: int, params: RecommenderParams) ->
     users, items = collect_pairs(fit_conf)
     holdout = build_holdout(fit_conf, before(at_or_after(events, val_start), cutoff_ms), users,
                             items, params.max_eval_users, params.seed)
+    rows = als_input(fit_conf, params.min_user_items).cache()
     scores = []
     for point in grid:
-        model = fit_als(fit_conf, int(point["rank"]), point["reg_param"], point["alpha"], params,
+        model = fit_als(rows, int(point["rank"]), point["reg_param"], point["alpha"], params,
                         max_iter=params.grid_max_iter)
         scores.append({**point, "val_hr_at_10": score_config(model, holdout)})
         logger.info("ALS %s → validation HR@10 %.4f", point, scores[-1]["val_hr_at_10"])
+    rows.unpersist()
     fit_conf.unpersist()
     best = max(scores, key=lambda s: s["val_hr_at_10"])
     return {k: best[k] for k in ("rank", "reg_param", "alpha")}, scores
@@ -222,7 +224,8 @@ def train_recommender(events: DataFrame, params: RecommenderParams) -> Recommend
         msg = "no events before the evaluation cutoff; select more history or lower eval_days"
         raise NoDataError(msg)
     with stage("als_fit"):
-        model = fit_als(train_conf, int(best["rank"]), best["reg_param"], best["alpha"], params)
+        model = fit_als(als_input(train_conf, params.min_user_items), int(best["rank"]),
+                        best["reg_param"], best["alpha"], params)
     with stage("holdout"):
         pair_users, pair_items = collect_pairs(train_conf)
         holdout = build_holdout(train_conf, at_or_after(events, cutoff), pair_users, pair_items,

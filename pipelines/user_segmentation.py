@@ -128,13 +128,15 @@ def train_user_segmentation(events: DataFrame, params: SegmentationParams) -> Se
 
 
 def snapshot_arrays(visitors: DataFrame, scaler: Any, kmeans: Any) -> SegmentationArrays:
-    pdf = to_pandas(visitors.select(cols.VISITOR, *cols.SEGMENT_COUNTS)).sort_values(cols.VISITOR)
+    pdf = to_pandas(visitors.select(cols.VISITOR, *cols.SEGMENT_COUNTS, cols.DISTINCT_ITEMS)
+                    ).sort_values(cols.VISITOR)
     return SegmentationArrays(
         mean=np.asarray(scaler.mean.toArray(), dtype=np.float64),
         std=np.asarray(scaler.std.toArray(), dtype=np.float64),
         centroids=np.vstack([np.asarray(c, dtype=np.float64) for c in kmeans.clusterCenters()]),
         snapshot_ids=pdf[cols.VISITOR].to_numpy(np.int64),
         snapshot_counts=pdf[list(cols.SEGMENT_COUNTS)].to_numpy(np.int64),
+        snapshot_distinct=pdf[cols.DISTINCT_ITEMS].to_numpy(np.int64),
     )
 
 

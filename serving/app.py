@@ -107,6 +107,7 @@ def create_app(
         **kwargs,
     )
     state = RouterState(settings=settings, upstreams=upstreams)
+    state.metrics.watch(upstreams)
     if events is not None:
         state.events = events
     app.state.router = state

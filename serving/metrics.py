@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily
+from prometheus_client.registry import Collector
 
 from serving.upstream import READY, Upstream
 
@@ -31,6 +33,10 @@ class RouterMetrics:
             ("role",), registry=self.registry,
         )
 
+    def watch(self, upstreams: Mapping[str, Upstream]) -> None:
+        """Export the upstreams' batch counters (read at scrape time, nothing per request)."""
+        self.registry.register(UpstreamCollector(upstreams))
+
     def observe(self, route: str, method: str, status: int, seconds: float) -> None:
         self.requests.labels(route, method, str(status)).inc()
         self.latency.labels(route, method).observe(seconds)
@@ -43,3 +49,23 @@ class RouterMetrics:
             )
             self.model_ready.labels(role).set(1.0 if up.state == READY else 0.0)
         return generate_latest(self.registry)
+
+
+class UpstreamCollector(Collector):
+    """shopstream_upstream_batches_total / _rows_total per role: rows / batches is how many
+    router requests each /invocations call carried."""
+
+    def __init__(self, upstreams: Mapping[str, Upstream]) -> None:
+        self.upstreams = upstreams
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        batches = CounterMetricFamily("shopstream_upstream_batches",
+                                      "/invocations calls sent to the scoring servers",
+                                      labels=["role"])
+        rows = CounterMetricFamily("shopstream_upstream_rows",
+                                   "Rows (router requests) sent in those calls", labels=["role"])
+        for role, up in self.upstreams.items():
+            batches.add_metric([role], up.batches_sent)
+            rows.add_metric([role], up.rows_sent)
+        yield batches
+        yield rows

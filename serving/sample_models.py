@@ -22,8 +22,8 @@ KNOWN_VISITORS = (1001, 1002, 1003)
 ITEMS = (461686, 10, 20, 30, 40, 50, 60, 70)
 SEGMENT_NAMES = ("casual browsers", "window shoppers", "buyers")
 # {visitorid: [total_events, total_views, total_addtocart, total_transactions]}
-SNAPSHOT: dict[int, Sequence[int]] = {
-    1001: [60, 45, 6, 3], 1002: [150, 140, 2, 0], 1003: [5, 5, 0, 0],
+SNAPSHOT: dict[int, Sequence[int]] = {  # events, views, carts, buys, distinct items
+    1001: [60, 45, 6, 3, 20], 1002: [150, 140, 2, 0, 90], 1003: [5, 5, 0, 0, 3],
 }
 
 

@@ -71,6 +71,8 @@ class Upstream:
         self._active = 0
         self._tasks: set[asyncio.Task[None]] = set()
         self.switched_at: float | None = None
+        self.batches_sent = 0  # /invocations calls made (rows_sent / batches_sent = batching)
+        self.rows_sent = 0
 
     # ---- control (the supervisor calls these) ------------------------------------------
     def switch_to(self, endpoint: Endpoint) -> Endpoint | None:
@@ -165,6 +167,8 @@ class Upstream:
         if ep is None or self.state != READY:
             raise ModelUnavailableError(self.role, self.reason or self.state)
         ep.inflight += 1
+        self.batches_sent += 1
+        self.rows_sent += len(rows)
         ep.idle.clear()
         try:
             status, body = await self.client.post_json(

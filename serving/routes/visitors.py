@@ -25,7 +25,7 @@ def _predictor_row(seg: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     views, carts = int(seg["total_views"]), int(seg["total_addtocart"])
     distinct = seg.get("distinct_items_interacted", seg.get("distinct_items"))
     notes = []
-    if distinct is None:
+    if distinct is None or int(distinct) < 0:  # -1: a model trained before it was stored
         distinct = views + carts
         notes.append("distinct_items_interacted is not in the stored snapshot; estimated as "
                      "total_views + total_addtocart (an upper bound)")

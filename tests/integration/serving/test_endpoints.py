@@ -104,6 +104,7 @@ def test_visitor_profile_via_stored_snapshot(router: Any) -> None:
     assert body["features"]["total_views"] == 45.0
     assert body["segment"] == "buyers"
     assert body["purchase_probability"] == pytest.approx(0.9)
+    assert not [w for w in body.get("warnings", []) if "estimated" in w]  # stored, not guessed
     assert get(router, "/visitors/424242").status_code == 404
 
 

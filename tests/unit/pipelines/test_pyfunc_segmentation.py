@@ -46,3 +46,19 @@ def test_given_features_and_snapshot_lookup(tmp_path: Path) -> None:
     assert out["known"].tolist() == [False, True, False]
     assert out.loc[1, "total_events"] == 60
     assert out.loc[1, "transaction_ratio"] == pytest.approx(6 / 40)
+
+
+def test_lookup_returns_stored_distinct_items(tmp_path: Path) -> None:
+    import mlflow.pyfunc
+
+    mean, std = np.zeros(7), np.ones(7)
+    centroids = np.vstack([np.log1p([2, 2, 0, 0, 1.0, 0, 0]),
+                           np.log1p([50, 30, 10, 5, 0.6, 0.2, 0.17])])
+    path = save_segmentation_pyfunc(tmp_path / "m", mean, std, centroids, ["a", "b"],
+                                    snapshot={42: [60, 40, 12, 6, 25], 7: [3, 3, 0, 0, 2]})
+    out = mlflow.pyfunc.load_model(str(path)).predict(pd.DataFrame([
+        _row(42, [-1, -1, -1, -1], [0.0, 0.0, 0.0]),   # lookup, known
+        _row(7, [3, 3, 0, 0], [1.0, 0.0, 0.0]),        # given features: nothing looked up
+        _row(43, [-1, -1, -1, -1], [0.0, 0.0, 0.0]),   # lookup, unknown
+    ]))
+    assert out["distinct_items"].tolist() == [25, -1, -1]
