@@ -18,7 +18,7 @@ import time
 import uuid
 from pathlib import Path
 
-import psutil
+from proc_tree import tree_rss
 
 ROOT = Path(__file__).resolve().parents[1]
 ENTRIES = {
@@ -29,20 +29,6 @@ ENTRIES = {
 }
 
 
-def tree_rss(proc: psutil.Process) -> int:
-    try:
-        procs = [proc, *proc.children(recursive=True)]
-    except psutil.NoSuchProcess:
-        return 0
-    total = 0
-    for p in procs:
-        try:
-            total += p.memory_info().rss
-        except psutil.NoSuchProcess:
-            continue
-    return total
-
-
 def run_entry(name: str, events: Path, tag: str) -> dict[str, object]:
     cmd = [sys.executable, "-m", "pipelines.train", *ENTRIES[name], "--events-file", str(events),
            "--name-prefix", f"bench-{tag}-", "--json"]
@@ -50,10 +36,9 @@ def run_entry(name: str, events: Path, tag: str) -> dict[str, object]:
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, text=True)
-    watcher = psutil.Process(proc.pid)
-    peak = 0
+    peak = 0.0
     while proc.poll() is None:
-        peak = max(peak, tree_rss(watcher))
+        peak = max(peak, tree_rss(proc.pid))
         time.sleep(0.5)
     out = proc.stdout.read() if proc.stdout else ""
     lines = [ln for ln in out.splitlines() if ln.startswith("{")]

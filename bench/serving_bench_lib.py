@@ -14,6 +14,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from proc_tree import tree_cpu_s
+
 from serving.launch import read_summary, serve_argv
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -86,25 +88,6 @@ def stop(proc: subprocess.Popen[Any]) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=10)
-
-
-def tree_cpu_s(pid: int) -> float:
-    """User+system CPU seconds used so far by pid and all its descendants."""
-    import psutil
-
-    try:
-        root = psutil.Process(pid)
-        procs = [root, *root.children(recursive=True)]
-    except psutil.NoSuchProcess:
-        return 0.0
-    total = 0.0
-    for proc in procs:
-        try:
-            t = proc.cpu_times()
-            total += t.user + t.system
-        except psutil.NoSuchProcess:
-            continue
-    return total
 
 
 def load_measured(pid: int, base: str, requests: list[dict[str, Any]], conc: int,

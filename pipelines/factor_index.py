@@ -44,9 +44,6 @@ class FactorIndex:
         self.norms = norms[self.order].astype(np.float64)
         self.factors_t = np.ascontiguousarray(factors[self.order].T)  # (rank, n_items)
 
-    def __len__(self) -> int:
-        return len(self.order)
-
     def top_k(self, user: np.ndarray, k: int, exclude_rows: np.ndarray) -> tuple[
         np.ndarray, np.ndarray
     ]:

@@ -132,12 +132,18 @@ def pyfunc_requirements() -> list[str]:
             f"pandas=={version('pandas')}", f"scikit-learn=={version('scikit-learn')}"]
 
 
-def settle_gc() -> None:
-    """Move everything loaded so far (mlflow, pandas, the model's arrays) out of the cyclic
-    GC's reach. A scoring server imports hundreds of thousands of long-lived objects; without
-    this, every full collection walks them all and stalls requests for tens of milliseconds.
-    Called once at the end of each model's load_context."""
-    import gc
+SCORING_SERVER_ENV = "SHOPSTREAM_SCORING_SERVER"  # set by `shopstream serve` for its servers
 
-    gc.collect()
-    gc.freeze()
+
+def settle_gc() -> None:
+    """In a scoring server, move everything loaded so far (mlflow, pandas, the model's
+    arrays) out of the cyclic GC's reach: a server holds hundreds of thousands of long-lived
+    objects, and without this every full collection walks them all and stalls requests for
+    tens of milliseconds. Elsewhere (training, promotion, tests) it does nothing: those
+    processes keep creating and dropping large objects. Called at the end of load_context."""
+    import gc
+    import os
+
+    if os.environ.get(SCORING_SERVER_ENV) == "1":
+        gc.collect()
+        gc.freeze()

@@ -268,24 +268,9 @@ Answer = tuple[list[int], list[float], str]
 
 
 def recommend_many(arrays: RecommenderArrays, requests: Sequence[RecRequest]) -> list[Answer]:
-    """Answers in request order; every ALS visitor of the batch shares the matrix products."""
-    answers: list[Answer | None] = [None] * len(requests)
-    als: list[tuple[int, int, int, np.ndarray]] = []  # (position, user row, k, excluded)
-    for pos, req in enumerate(requests):
-        row = arrays.user_index(req.visitorid) if req.mode == "visitor" and req.visitorid >= 0 \
-            else -1
-        if row >= 0:
-            seen = arrays.seen(req.visitorid) if req.exclude_purchased else _EMPTY
-            als.append((pos, row, req.k, seen))
-        else:
-            answers[pos] = recommend_row(arrays, req.mode, req.visitorid, req.items, req.k,
-                                         req.exclude_purchased)
-    if als:
-        scored = als_top_k_many(arrays, np.array([a[1] for a in als]), [a[2] for a in als],
-                                [a[3] for a in als])
-        for (pos, *_), (ids, scores) in zip(als, scored, strict=True):
-            answers[pos] = (ids.tolist(), scores.tolist(), "als")
-    return [a for a in answers if a is not None]
+    """One answer per request, in request order."""
+    return [recommend_row(arrays, r.mode, r.visitorid, r.items, r.k, r.exclude_purchased)
+            for r in requests]
 
 
 class RecommenderModel(PythonModel):

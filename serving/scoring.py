@@ -40,10 +40,13 @@ SAMPLE_ROWS: dict[str, dict[str, Any]] = {
 
 def scoring_env(settings: Settings, workers: int) -> dict[str, str]:
     """Environment of a scoring server: tracking URI, object store keys, venv bin first on PATH."""
+    from pipelines.pyfunc_common import SCORING_SERVER_ENV  # not at import: numpy, pandas
+
     env = dict(os.environ)
     env.update(settings.aws_env())
     env["MLFLOW_TRACKING_URI"] = settings.tracking_uri
     env["MLFLOW_MODELS_WORKERS"] = str(workers)
+    env[SCORING_SERVER_ENV] = "1"  # the pyfuncs freeze their loaded objects out of the GC
     env["PATH"] = f"{venv_bin()}{os.pathsep}{env.get('PATH', '')}"
     # mlflow execs uvicorn; these reach it through uvicorn's UVICORN_* option variables.
     env["UVICORN_ACCESS_LOG"] = "false"  # a log line per request costs the servers CPU
