@@ -13,7 +13,8 @@ RUN pip install \
       "mlflow==3.17.2" "pandas==2.3.3" "numpy==2.4.6" "pyarrow==25.0.1" \
       "scikit-learn==1.9.1" "boto3==1.44.8" "kafka-python==3.0.12" \
       "pydantic==2.14.4" "pydantic-settings==2.16.3" "typer==0.29.2" "rich==15.0.0" \
-      "fastapi==0.165.0" "uvicorn==0.54.0" "httpx==0.28.1" "prometheus-client==0.26.0" \
+      "fastapi==0.165.0" "uvicorn==0.54.0" "aiohttp==3.14.5" "httpx==0.28.1" "sniffio==1.3.1" \
+      "prometheus-client==0.26.0" \
       "psutil==7.2.2" "uvloop==0.23.0" "httptools==0.9.0" \
  && useradd --create-home --uid 10001 app
 
