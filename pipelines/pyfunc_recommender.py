@@ -254,14 +254,24 @@ def _given(value: Any, default: Any) -> Any:
         else value
 
 
-def parse_request(rec: Mapping[str, Any]) -> RecRequest:
-    return RecRequest(
-        mode=str(_given(rec.get("mode"), "visitor") or "visitor"),
-        visitorid=int(_given(rec.get("visitorid"), -1)),
-        items=parse_id_list(rec.get("items", "[]")),
-        k=int(_given(rec.get("k"), 10)),
-        exclude_purchased=bool(_given(rec.get("exclude_purchased"), True)),
-    )
+def parse_requests(frame: pd.DataFrame) -> list[RecRequest]:
+    """The frame's rows as requests, read column by column (a row-wise to_dict costs pandas
+    far more than the scoring itself on a multi-row call); missing columns take defaults."""
+    n = len(frame)
+
+    def column(name: str, default: Any) -> list[Any]:
+        if name not in frame.columns:
+            return [default] * n
+        return [_given(v, default) for v in frame[name].tolist()]
+
+    modes, items = column("mode", "visitor"), column("items", "[]")
+    return [
+        RecRequest(mode=str(mode or "visitor"), visitorid=int(visitor),
+                   items=parse_id_list(raw), k=int(k), exclude_purchased=bool(exclude))
+        for mode, visitor, raw, k, exclude in zip(
+            modes, column("visitorid", -1), items, column("k", 10),
+            column("exclude_purchased", True), strict=True)
+    ]
 
 
 Answer = tuple[list[int], list[float], str]
@@ -291,13 +301,12 @@ class RecommenderModel(PythonModel):
             raise ModelInputError(msg)
         frame = pd.DataFrame(model_input)
         require_columns(frame, ("visitorid",), "recommender")
-        requests = [parse_request(rec) for rec in frame.to_dict(orient="records")]
-        rows = [
-            {"items": json.dumps(ids), "scores": json.dumps([round(s, 6) for s in scores]),
-             "strategy": strategy}
-            for ids, scores, strategy in recommend_many(self.arrays, requests)
-        ]
-        return pd.DataFrame(rows, columns=["items", "scores", "strategy"])
+        answers = recommend_many(self.arrays, parse_requests(frame))
+        return pd.DataFrame({
+            "items": [json.dumps(ids) for ids, _, _ in answers],
+            "scores": [json.dumps([round(s, 6) for s in scores]) for _, scores, _ in answers],
+            "strategy": [strategy for _, _, strategy in answers],
+        })
 
 
 def recommender_signature() -> Any:

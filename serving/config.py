@@ -32,7 +32,7 @@ class ServingConfig:
     startup_timeout_s: float = 120.0
     drain_timeout_s: float = 30.0
     max_batch: int = 64
-    max_concurrent_batches: int = 2
+    max_concurrent_batches: int = 1
     upstream_timeout_s: float = 10.0
     max_body_bytes: int = MAX_BODY_BYTES
     log_dir: Path | None = None
