@@ -187,7 +187,8 @@ class S3Service(Service):
     def launch(self) -> Launch:
         java = require_tool(self.settings.java_bin, JAVA_HINT)
         cp = classpath(self.settings.jars_dir, "s3proxy")
-        argv = [java, "-Xmx512m", "-cp", cp, self.marker, "--properties", str(self.config_file)]
+        argv = [java, "-Xmx512m", f"-Dlogback.configurationFile={CONF_DIR / 's3proxy-logback.xml'}",
+                "-cp", cp, self.marker, "--properties", str(self.config_file)]
         return Launch(argv)
 
     def ready(self) -> bool:

@@ -68,6 +68,23 @@ def test_s3_put_list_get_delete(live_stack: Settings) -> None:
     assert [o["Key"] for o in left] == ["a/two.txt"]
 
 
+def test_s3_server_does_not_log_per_request_debug(live_stack: Settings) -> None:
+    """S3Proxy's jar carries no logback.xml and logback's default is DEBUG: Jetty then logs
+    every buffer, which costs more CPU than the upload itself. The stack passes its own."""
+    from infra.services import S3Service
+
+    log = S3Service(live_stack).log_file
+    before = log.stat().st_size if log.exists() else 0
+    bucket = unique("it-s3log")
+    ensure_buckets(live_stack, (bucket,))
+    s3_client(live_stack).put_object(Bucket=bucket, Key="blob.bin", Body=b"x" * (4 << 20))
+    with log.open("rb") as f:
+        f.seek(before)
+        appended = f.read()
+    assert b" DEBUG " not in appended, appended[:300]
+    assert len(appended) < 10_000
+
+
 def test_spark_parquet_roundtrip_over_s3a(live_stack: Settings, spark: SparkSession) -> None:
     bucket = unique("it-spark")
     ensure_buckets(live_stack, (bucket,))
