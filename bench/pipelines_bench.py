@@ -5,7 +5,8 @@
 Each entry point runs as its own process (`python -m pipelines.train --models …`, what the
 MLproject entry points run) against a generated events.csv of N events (default the full
 2.76M), in a throw-away experiment and model-name prefix; peak RSS covers the Python process
-and its Spark JVM (psutil, sampled every 0.5 s). Writes bench/results/pipelines.json.
+and its Spark JVM (psutil, sampled every 0.5 s), as do the CPU seconds (user + system); a
+failed run keeps the tail of its stderr. Writes bench/results/pipelines.json.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import time
 import uuid
 from pathlib import Path
 
-from proc_tree import tree_rss
+from proc_tree import tree_cpu_s, tree_rss
 
 ROOT = Path(__file__).resolve().parents[1]
 ENTRIES = {
@@ -34,17 +35,24 @@ def run_entry(name: str, events: Path, tag: str) -> dict[str, object]:
            "--name-prefix", f"bench-{tag}-", "--json"]
     env = {**__import__("os").environ, "SHOPSTREAM_EXPERIMENT_NAME": f"bench-pipelines-{tag}"}
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, text=True)
-    peak = 0.0
-    while proc.poll() is None:
-        peak = max(peak, tree_rss(proc.pid))
-        time.sleep(0.5)
+    log = ROOT / "data" / "bench" / f"pipelines_{name}.log"  # the run's stderr, for failures
+    with log.open("w") as err:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=err,
+                                text=True)
+        peak = cpu = 0.0
+        while proc.poll() is None:
+            peak = max(peak, tree_rss(proc.pid))
+            cpu = max(cpu, tree_cpu_s(proc.pid))  # last reading before exit: within 0.5 s
+            time.sleep(0.5)
     out = proc.stdout.read() if proc.stdout else ""
     lines = [ln for ln in out.splitlines() if ln.startswith("{")]
-    return {"entry": name, "seconds": round(time.perf_counter() - started, 1),
-            "peak_rss_mb": round(peak / 2**20), "rc": proc.returncode,
-            "result": json.loads(lines[-1]) if lines else None}
+    row: dict[str, object] = {
+        "entry": name, "seconds": round(time.perf_counter() - started, 1),
+        "peak_rss_mb": round(peak / 2**20), "cpu_seconds": round(cpu, 1),
+        "rc": proc.returncode, "result": json.loads(lines[-1]) if lines else None}
+    if proc.returncode != 0:
+        row["stderr_tail"] = log.read_text().splitlines()[-40:]
+    return row
 
 
 def main() -> None:

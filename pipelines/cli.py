@@ -64,6 +64,11 @@ def train_cmd(
         typer.Option("--original-recipe",
                      help="Also run the original's recipe side by side (tagged recipe=original)."),
     ] = False,
+    parallel: Annotated[
+        bool,
+        typer.Option("--parallel/--sequential",
+                     help="Train the models in parallel threads on one SparkSession."),
+    ] = True,
     every_batches: Annotated[
         int,
         typer.Option(help="Keep running: retrain after every K new batches (Ctrl-C stops)."),
@@ -95,7 +100,7 @@ def train_cmd(
         models=models, batches=batches, date_from=date_from, date_to=date_to,
         events_file=events_file, original_ranges=flag(original_ranges_value, original_ranges),
         name_prefix=name_prefix, promote=flag(promote_value, promote),
-        original_recipe=flag(original_recipe_value, original_recipe),
+        original_recipe=flag(original_recipe_value, original_recipe), parallel=parallel,
         recommender={"ranks": _ints(als_ranks), "reg_params": _floats(als_reg_params),
                      "alphas": _floats(als_alphas), "max_iter": als_max_iter,
                      "eval_days": eval_days, "seed": seed},

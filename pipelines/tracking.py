@@ -11,6 +11,7 @@ import logging
 import math
 import os
 import subprocess
+import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -25,6 +26,17 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 PARENT_RUN_ENV = "MLFLOW_RUN_ID"  # set by `mlflow run` for the project's run
+# The project run being resumed. Inside parent_run, MLFLOW_RUN_ID is out of the environment
+# (mlflow.start_run would otherwise resume it in place of every new model run) and kept here.
+_project_run: list[str] = []
+# The tracking server creates a dataset on first use with a check-then-insert: models trained in
+# parallel threads logging the same input at once hit its UNIQUE constraint. One at a time.
+_DATASET_LOCK = threading.Lock()
+
+
+def project_run_id() -> str | None:
+    """The `mlflow run` project run of this process, if any."""
+    return os.environ.get(PARENT_RUN_ENV) or (_project_run[0] if _project_run else None)
 
 
 def configure(settings: Settings) -> str:
@@ -34,7 +46,7 @@ def configure(settings: Settings) -> str:
     # mlflow prints a "View run" link to stdout when a run ends; stdout belongs to our CLI
     # (one JSON object with --json), and the run ids are in its output anyway.
     os.environ.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")
-    parent = os.environ.get(PARENT_RUN_ENV)
+    parent = project_run_id()
     # Under `mlflow run` the project run lives on the server mlflow run was pointed at.
     uri = os.environ.get("MLFLOW_TRACKING_URI") if parent else None
     mlflow.set_tracking_uri(uri or settings.tracking_uri)
@@ -47,7 +59,7 @@ def client(settings: Settings) -> MlflowClient:
     import mlflow
     from mlflow.tracking import MlflowClient
 
-    configure_uri = mlflow.get_tracking_uri() if os.environ.get(PARENT_RUN_ENV) else None
+    configure_uri = mlflow.get_tracking_uri() if project_run_id() else None
     return MlflowClient(tracking_uri=configure_uri or settings.tracking_uri)
 
 
@@ -72,25 +84,42 @@ def parent_run(settings: Settings) -> Iterator[None]:
     """Resume the `mlflow run` project run when there is one, so model runs nest under it."""
     import mlflow
 
-    run_id = os.environ.get(PARENT_RUN_ENV)
     configure(settings)
+    run_id = project_run_id()
     if not run_id or mlflow.active_run() is not None:
         yield
         return
-    with mlflow.start_run(run_id=run_id):
-        yield
+    os.environ.pop(PARENT_RUN_ENV, None)
+    _project_run[:] = [run_id]
+    try:
+        with mlflow.start_run(run_id=run_id):
+            yield
+    finally:
+        _project_run.clear()
+        os.environ[PARENT_RUN_ENV] = run_id
 
 
 @contextmanager
-def model_run(settings: Settings, run_name: str, tags: Mapping[str, str]) -> Iterator[ActiveRun]:
-    """A run for one model in the experiment (nested when a parent run is active)."""
+def model_run(settings: Settings, run_name: str, tags: Mapping[str, str],
+              parent_run_id: str | None = None) -> Iterator[ActiveRun]:
+    """A run for one model in the experiment, nested under parent_run_id or, without one,
+    under this thread's active run if any. Threads have no active run of their own, so a
+    model trained in a worker thread names its parent explicitly."""
     import mlflow
 
     experiment_id = configure(settings)
-    nested = mlflow.active_run() is not None
+    nested = parent_run_id is not None or mlflow.active_run() is not None
     with mlflow.start_run(run_name=run_name, experiment_id=experiment_id, nested=nested,
-                          tags=dict(tags)) as run:
+                          parent_run_id=parent_run_id, tags=dict(tags)) as run:
         yield run
+
+
+def active_run_id() -> str | None:
+    """This thread's active run id (the `mlflow run` project run), None outside one."""
+    import mlflow
+
+    run = mlflow.active_run()
+    return run.info.run_id if run is not None else None
 
 
 def data_tags(loaded: LoadedEvents, bounds: tuple[int, int]) -> dict[str, str]:
@@ -122,7 +151,8 @@ def log_input_dataset(loaded: LoadedEvents, name: str) -> None:
 
         source = HTTPDatasetSource(url=prefix)
     dataset = MetaDataset(source=source, name=name, digest=loaded.digest)  # type: ignore[abstract]
-    mlflow.log_input(dataset, context="training", tags={"batches": loaded.batches})
+    with _DATASET_LOCK:
+        mlflow.log_input(dataset, context="training", tags={"batches": loaded.batches})
     mlflow.log_text(json.dumps({"batches": loaded.batches, "uris": loaded.source_uris},
                                indent=1), "inputs/sources.json")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +17,14 @@ from pipelines.errors import PipelinesError
 from pipelines.features import add_sessions, time_bounds
 from pipelines.recommender import RecommenderParams
 from pipelines.timing import collect_stages, stage
-from pipelines.tracking import data_tags, log_input_dataset, model_run, parent_run, register_version
+from pipelines.tracking import (
+    active_run_id,
+    data_tags,
+    log_input_dataset,
+    model_run,
+    parent_run,
+    register_version,
+)
 from pipelines.transaction_predictor import PredictorParams
 from pipelines.user_segmentation import SegmentationParams
 from shopstream.settings import Settings
@@ -48,6 +56,9 @@ class TrainOptions:
     name_prefix: str = ""
     promote: bool = True
     original_recipe: bool = False
+    # The models train in parallel threads on the one SparkSession: each has long driver-side
+    # stretches (numpy, plots, uploads, registry calls) that leave the cores to the others.
+    parallel: bool = True
 
     def registered_name(self, model: str) -> str:
         return f"{self.name_prefix}{model}"
@@ -86,7 +97,7 @@ def train_models(settings: Settings, options: TrainOptions,
     models = check_models(options.models)
     session = spark or get_spark(settings, app_name="shopstream-train")
     cache: dict[DataSelection, LoadedEvents] = {}
-    outcomes: dict[str, Any] = {}
+    inputs: dict[str, LoadedEvents] = {}
     with parent_run(settings):
         for model in models:
             selection = options.selection.for_model(model, options.original_ranges)
@@ -94,27 +105,47 @@ def train_models(settings: Settings, options: TrainOptions,
                 loaded = load_events(session, settings, selection)
                 loaded.frame = add_sessions(loaded.frame).cache()  # shared by all three
                 cache[selection] = loaded
-            outcome = train_one(settings, options, model, cache[selection])
-            outcomes[model] = outcome.to_json(model)
+            inputs[model] = cache[selection]
+        parent = active_run_id()
+        results = run_each(
+            models, lambda m: train_one(settings, options, m, inputs[m], parent),
+            parallel=options.parallel)
+        outcomes = {model: results[model].to_json(model) for model in models}
         if options.original_recipe:
             from pipelines.original_recipe import run_original_recipe
 
-            run_original_recipe(settings, options, cache[options.selection.for_model(
-                models[0], options.original_ranges)])
+            run_original_recipe(settings, options, inputs[models[0]])
     for loaded in cache.values():
         loaded.frame.unpersist()
     return {"seconds": round(time.perf_counter() - started, 3), "models": outcomes}
 
 
+def run_each(models: tuple[str, ...], work: Callable[[str], ModelOutcome], *,
+             parallel: bool) -> dict[str, ModelOutcome]:
+    """work(model) for every model, in threads when parallel. Every model runs to its end even
+    when another fails; then the first failure (in model order) is raised."""
+    if not parallel or len(models) < 2:
+        return {m: work(m) for m in models}
+    with ThreadPoolExecutor(max_workers=len(models), thread_name_prefix="train") as pool:
+        futures = {m: pool.submit(work, m) for m in models}
+        wait(futures.values())
+    failed = [(m, f.exception()) for m, f in futures.items() if f.exception() is not None]
+    for model, error in failed[1:]:
+        logger.error("%s failed too: %s", model, error)
+    if failed:
+        raise failed[0][1]  # type: ignore[misc]
+    return {m: f.result() for m, f in futures.items()}
+
+
 def train_one(settings: Settings, options: TrainOptions, model: str,
-              loaded: LoadedEvents) -> ModelOutcome:
+              loaded: LoadedEvents, parent_run_id: str | None = None) -> ModelOutcome:
     bounds = time_bounds(loaded.frame)
     tags = {**data_tags(loaded, bounds), "model": model, "recipe": "shopstream"}
     import mlflow
 
     started = time.perf_counter()
     with collect_stages() as times, model_run(settings, f"{model} {loaded.batches}",
-                                              tags) as run:
+                                              tags, parent_run_id) as run:
         log_input_dataset(loaded, f"events {loaded.batches}")
         model_uri, metrics = TRAINERS[model](loaded, options)
         mlflow.log_metric("train_seconds", time.perf_counter() - started)

@@ -45,7 +45,7 @@ def build_options(
     models: list[str] | None, batches: str | None, date_from: str | None, date_to: str | None,
     events_file: Path | None, original_ranges: bool, name_prefix: str, promote: bool,
     original_recipe: bool, recommender: dict[str, Any], predictor: dict[str, Any],
-    segmentation: dict[str, Any],
+    segmentation: dict[str, Any], parallel: bool = True,
 ) -> TrainOptions:
     parse_range(batches)
     selection = DataSelection(batches=batches or None, date_from=parse_day(date_from),
@@ -57,4 +57,5 @@ def build_options(
         predictor=replace(PredictorParams(), **predictor),
         segmentation=replace(SegmentationParams(), **segmentation),
         name_prefix=name_prefix, promote=promote, original_recipe=original_recipe,
+        parallel=parallel,
     )

@@ -24,11 +24,17 @@ def test_train_registers_all_three(spark: Any, live_stack: Settings,
 
     prefix = f"{unique('e2e')}-"
     experiment = unique("test-train")
+    settings = live_stack.model_copy(update={"experiment_name": experiment})
+    mlflow_client = client(settings)
+    # As under `mlflow run`: a project run the three model runs (trained in parallel threads,
+    # which have no active run of their own) must nest under.
+    parent = mlflow_client.create_run(mlflow_client.create_experiment(experiment)).info.run_id
     result = CliRunner().invoke(app, [
         "train", "--events-file", str(small_events_file), "--name-prefix", prefix,
         "--als-ranks", "16", "--als-alphas", "20", "--als-max-iter", "5",
         "--num-trees", "10", "--max-depth", "5", "--k-max", "4", "--json",
-    ], env={"SHOPSTREAM_EXPERIMENT_NAME": experiment})
+    ], env={"SHOPSTREAM_EXPERIMENT_NAME": experiment, "MLFLOW_RUN_ID": parent,
+            "MLFLOW_TRACKING_URI": live_stack.tracking_uri})
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)  # the whole of stdout is one JSON object
     assert payload["seconds"] > 0
@@ -38,8 +44,6 @@ def test_train_registers_all_three(spark: Any, live_stack: Settings,
     assert set(rec) == {"hr_at_10", "ndcg_at_10", "recall_at_20", "mrr_at_20", "coverage",
                         "popularity_hr_at_10", "popularity_ndcg_at_10"}
     assert set(payload["models"]["user_segmentation"]["metrics"]) == {"k", "silhouette", "sizes"}
-    settings = live_stack.model_copy(update={"experiment_name": experiment})
-    mlflow_client = client(settings)
     for model, info in payload["models"].items():
         name = f"{prefix}{model}"
         version = mlflow_client.get_model_version(name, info["version"])
@@ -50,6 +54,7 @@ def test_train_registers_all_three(spark: Any, live_stack: Settings,
             info["version"]
         run = mlflow_client.get_run(info["run_id"])
         assert run.data.tags["recipe"] == "shopstream"
+        assert run.data.tags["mlflow.parentRunId"] == parent
         assert run.inputs.dataset_inputs, "input batches logged as a dataset"
         artifacts = {a.path for a in mlflow_client.list_artifacts(info["run_id"])}
         assert {"plots", "holdout"} <= artifacts

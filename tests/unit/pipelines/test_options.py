@@ -8,7 +8,7 @@ import pytest
 
 from pipelines.data import ORIGINAL_RANGES, DataSelection, parse_range
 from pipelines.errors import PipelinesError
-from pipelines.train import MODELS, ModelOutcome
+from pipelines.train import MODELS, ModelOutcome, run_each
 from pipelines.train_options import events_path, flag, split_models
 
 pytestmark = pytest.mark.unit
@@ -50,3 +50,45 @@ def test_json_payload_keeps_the_documented_fields() -> None:
     payload = outcome.to_json("user_segmentation")
     assert payload == {"run_id": "r1", "version": "3", "promoted": True,
                        "metrics": {"k": 4, "silhouette": 0.5, "sizes": [1, 2]}}
+
+
+def _outcome(model: str) -> ModelOutcome:
+    return ModelOutcome(run_id=f"run-{model}", version="1", promoted=True, metrics={})
+
+
+def test_run_each_in_threads_returns_every_model() -> None:
+    import threading
+
+    threads: dict[str, str] = {}
+
+    def work(model: str) -> ModelOutcome:
+        threads[model] = threading.current_thread().name
+        return _outcome(model)
+
+    out = run_each(MODELS, work, parallel=True)
+    assert {m: o.run_id for m, o in out.items()} == {m: f"run-{m}" for m in MODELS}
+    assert all(name.startswith("train") for name in threads.values())
+    sequential: list[str] = []
+    run_each(MODELS, lambda m: (sequential.append(m), _outcome(m))[1], parallel=False)
+    assert sequential == list(MODELS)
+
+
+def test_run_each_finishes_the_others_then_raises_the_first_failure() -> None:
+    import threading
+
+    finished: list[str] = []
+    gate = threading.Event()
+
+    def work(model: str) -> ModelOutcome:
+        if model == MODELS[0]:
+            raise PipelinesError("first broke")
+        if model == MODELS[1]:
+            gate.wait(5)  # still running when the first one has failed
+            raise PipelinesError("second broke")
+        gate.set()
+        finished.append(model)
+        return _outcome(model)
+
+    with pytest.raises(PipelinesError, match="first broke"):
+        run_each(MODELS, work, parallel=True)
+    assert finished == [MODELS[2]]
