@@ -54,7 +54,7 @@ class Upstream:
         client: Transport,
         *,
         max_batch: int = 64,
-        max_concurrent_batches: int = 2,
+        max_concurrent_batches: int = 1,
         timeout_s: float = 10.0,
     ) -> None:
         self.role = role

@@ -22,12 +22,16 @@ def test_scoring_servers_are_marked_and_get_the_store_and_tracking_uri() -> None
 
 def test_settle_gc_freezes_only_inside_a_scoring_server(monkeypatch: pytest.MonkeyPatch) -> None:
     gc.unfreeze()
+    thresholds = gc.get_threshold()
     monkeypatch.delenv(SCORING_SERVER_ENV, raising=False)
     settle_gc()
     assert gc.get_freeze_count() == 0  # training, promotion and tests keep a normal GC
+    assert gc.get_threshold() == thresholds
     monkeypatch.setenv(SCORING_SERVER_ENV, "1")
     try:
         settle_gc()
         assert gc.get_freeze_count() > 0
+        assert gc.get_threshold()[0] > thresholds[0]
     finally:
         gc.unfreeze()
+        gc.set_threshold(*thresholds)
