@@ -102,8 +102,10 @@ def train_models(settings: Settings, options: TrainOptions,
         for model in models:
             selection = options.selection.for_model(model, options.original_ranges)
             if selection not in cache:
-                loaded = load_events(session, settings, selection)
-                loaded.frame = add_sessions(loaded.frame).cache()  # shared by all three
+                with stage("load_events"):
+                    loaded = load_events(session, settings, selection)
+                    loaded.frame = add_sessions(loaded.frame).cache()  # shared by all three
+                    loaded.frame.count()  # materialised once, before the model threads start
                 cache[selection] = loaded
             inputs[model] = cache[selection]
         parent = active_run_id()
