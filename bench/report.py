@@ -144,7 +144,10 @@ def bench_section(title: str, data: dict[str, Any] | None, script: str) -> list[
 def training_section(demo: dict[str, Any] | None, bench: dict[str, Any] | None) -> list[str]:
     lines = ["### Models (last `shopstream train`, held-out later period)", ""]
     models = ((demo or {}).get("train") or {}).get("models")
+    how = ("by the last `make demo`: a retrain from the object store's batches (read over s3a, "
+           "deduplicated), each new version rescored against its champion")
     if not models and bench and bench.get("runs"):
+        how = "by bench/pipelines_bench.py (first versions, from events.csv)"
         demo = {"train": bench["runs"][0].get("result") or {}}
         models = demo["train"].get("models")
         lines += ["_From bench/results/pipelines.json (no `make demo` results yet)._", ""]
@@ -159,7 +162,7 @@ def training_section(demo: dict[str, Any] | None, bench: dict[str, Any] | None) 
                      f"| {shown} |")
     seconds = demo.get("train", {}).get("seconds") if demo else None
     if seconds is not None:
-        lines += ["", f"All three trained, evaluated and registered in {_fmt(seconds)} s."]
+        lines += ["", f"All three trained, evaluated and registered in {_fmt(seconds)} s {how}."]
     return [*lines, ""]
 
 
