@@ -50,8 +50,10 @@ def configure(settings: Settings) -> str:
     # Under `mlflow run` the project run lives on the server mlflow run was pointed at.
     uri = os.environ.get("MLFLOW_TRACKING_URI") if parent else None
     mlflow.set_tracking_uri(uri or settings.tracking_uri)
-    if parent:
-        return str(mlflow.get_run(parent).info.experiment_id)
+    if parent:  # log into the project run's experiment (start_run checks they match)
+        experiment_id = str(mlflow.get_run(parent).info.experiment_id)
+        mlflow.set_experiment(experiment_id=experiment_id)
+        return experiment_id
     return str(mlflow.set_experiment(settings.experiment_name).experiment_id)
 
 
