@@ -136,16 +136,13 @@ SCORING_SERVER_ENV = "SHOPSTREAM_SCORING_SERVER"  # set by `shopstream serve` fo
 
 
 def settle_gc() -> None:
-    """In a scoring server, move everything loaded so far (mlflow, pandas, the model's
-    arrays) out of the cyclic GC's reach: a server holds hundreds of thousands of long-lived
-    objects, and without this every full collection walks them all and stalls requests for
-    tens of milliseconds; and collect young objects less often (pandas allocates thousands per
-    call), as the router does. Elsewhere (training, promotion, tests) it does nothing: those
-    processes keep creating and dropping large objects. Called at the end of load_context."""
-    import gc
+    """In a scoring server, settle the GC once the model is loaded (see
+    :func:`shopstream.gc_tuning.settle_for_serving`). Elsewhere (training, promotion, tests)
+    it does nothing: those processes keep creating and dropping large objects. Called at the
+    end of load_context."""
     import os
 
     if os.environ.get(SCORING_SERVER_ENV) == "1":
-        gc.collect()
-        gc.freeze()
-        gc.set_threshold(20_000, 20, 20)
+        from shopstream.gc_tuning import settle_for_serving
+
+        settle_for_serving()

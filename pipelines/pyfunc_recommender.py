@@ -139,24 +139,21 @@ class RecommenderArrays:
         return self.seen_items[self.seen_indptr[pos] : self.seen_indptr[pos + 1]]
 
 
-def als_top_k_many(arrays: RecommenderArrays, user_rows: np.ndarray, ks: Sequence[int],
-                   excludes: Sequence[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
-    """ALS top-k (item ids, scores) for known visitor rows, each with its own k and excluded
-    item ids: exact float32 dot products, pruned by item-factor norms (FactorIndex)."""
-    out: list[tuple[np.ndarray, np.ndarray]] = []
-    index = arrays.factor_index
-    for row, k, exclude in zip(user_rows, ks, excludes, strict=True):
-        excluded = arrays.item_rows(exclude) if exclude.size else _EMPTY
-        rows, scores = index.top_k(arrays.user_factors[int(row)], int(k), excluded)
-        out.append((arrays.item_ids[rows], scores.astype(np.float64)))
-    return out
-
-
 def als_top_k(arrays: RecommenderArrays, user_row: int, k: int, exclude: np.ndarray) -> tuple[
     np.ndarray, np.ndarray
 ]:
-    """ALS top-k item ids and scores for one known visitor row, `exclude` ids removed."""
-    return als_top_k_many(arrays, np.array([user_row]), [k], [exclude])[0]
+    """ALS top-k item ids and scores for one known visitor row, `exclude` ids removed: exact
+    float32 dot products, pruned by item-factor norms (FactorIndex)."""
+    excluded = arrays.item_rows(exclude) if exclude.size else _EMPTY
+    rows, scores = arrays.factor_index.top_k(arrays.user_factors[int(user_row)], int(k), excluded)
+    return arrays.item_ids[rows], scores.astype(np.float64)
+
+
+def als_top_k_many(arrays: RecommenderArrays, user_rows: np.ndarray, ks: Sequence[int],
+                   excludes: Sequence[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """:func:`als_top_k` for several known visitor rows, each with its own k and exclusions."""
+    return [als_top_k(arrays, int(row), int(k), exclude)
+            for row, k, exclude in zip(user_rows, ks, excludes, strict=True)]
 
 
 def popular_top_k(arrays: RecommenderArrays, k: int, exclude: np.ndarray) -> tuple[

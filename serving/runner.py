@@ -7,7 +7,6 @@ The scoring servers are child processes; the router and the supervisors share on
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import os
 import time
@@ -24,6 +23,7 @@ from serving.registry import RegistryReader
 from serving.supervisor import ModelSupervisor, make_launcher
 from serving.transport import AiohttpTransport
 from serving.upstream import READY, Upstream
+from shopstream.gc_tuning import settle_for_serving
 from shopstream.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -117,10 +117,6 @@ def serve(settings: Settings, config: ServingConfig, host: str, port: int,
 
     app = create_app(settings, serving.upstreams, events=serving.recent_events,
                      lifespan=lifespan, max_body_bytes=config.max_body_bytes)
-    # Fewer, later GC passes: the router allocates many short-lived objects per request and a
-    # full collection in the middle of a burst shows up directly in p99.
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(20_000, 20, 20)
+    settle_for_serving()  # a full collection in the middle of a burst shows up in p99
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False,
                 timeout_graceful_shutdown=5)

@@ -46,7 +46,7 @@ def scoring_env(settings: Settings, workers: int) -> dict[str, str]:
     env.update(settings.aws_env())
     env["MLFLOW_TRACKING_URI"] = settings.tracking_uri
     env["MLFLOW_MODELS_WORKERS"] = str(workers)
-    env[SCORING_SERVER_ENV] = "1"  # the pyfuncs freeze their loaded objects out of the GC
+    env[SCORING_SERVER_ENV] = "1"  # the pyfuncs settle the GC after loading (settle_gc)
     env["PATH"] = f"{venv_bin()}{os.pathsep}{env.get('PATH', '')}"
     # mlflow execs uvicorn; these reach it through uvicorn's UVICORN_* option variables.
     env["UVICORN_ACCESS_LOG"] = "false"  # a log line per request costs the servers CPU
