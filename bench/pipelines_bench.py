@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/pipelines_bench.py [--events N] [--entries main,train_recommender]
 
-Each entry point runs as its own process (`python -m pipelines.train --models …`, what the
-MLproject entry points run) against a generated events.csv of N events (default the full
+Each entry point runs as its own process (`python -m pipelines train --models …`, what
+the MLproject entry points run) against a generated events.csv of N events (default the full
 2.76M), in a throw-away experiment and model-name prefix; peak RSS covers the Python process
 and its Spark JVM (psutil, sampled every 0.5 s), as do the CPU seconds (user + system); a
 failed run keeps the tail of its stderr. Writes bench/results/pipelines.json.
@@ -22,17 +22,19 @@ from pathlib import Path
 from proc_tree import tree_cpu_s, tree_rss
 
 ROOT = Path(__file__).resolve().parents[1]
-ENTRIES = {
-    "train_recommender": ["--models", "recommender"],
-    "train_transaction_predictor": ["--models", "transaction_predictor"],
-    "train_user_segmentation": ["--models", "user_segmentation"],
-    "main": ["--models", "all"],
-}
+
+
+def entries() -> dict[str, list[str]]:
+    """MLproject's training entry points: one per registered model, then main."""
+    from pipelines.models.registry import SPECS
+
+    return {**{f"train_{s.name}": ["--models", s.name] for s in SPECS},
+            "main": ["--models", "all"]}
 
 
 def run_entry(name: str, events: Path, tag: str) -> dict[str, object]:
-    cmd = [sys.executable, "-m", "pipelines.train", *ENTRIES[name], "--events-file", str(events),
-           "--name-prefix", f"bench-{tag}-", "--json"]
+    cmd = [sys.executable, "-m", "pipelines", "train", *entries()[name], "--events-file",
+           str(events), "--name-prefix", f"bench-{tag}-", "--json"]
     env = {**__import__("os").environ, "SHOPSTREAM_EXPERIMENT_NAME": f"bench-pipelines-{tag}"}
     started = time.perf_counter()
     log = ROOT / "data" / "bench" / f"pipelines_{name}.log"  # the run's stderr, for failures
@@ -58,7 +60,7 @@ def run_entry(name: str, events: Path, tag: str) -> dict[str, object]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=2_756_101)
-    parser.add_argument("--entries", default=",".join(ENTRIES))
+    parser.add_argument("--entries", default=",".join(entries()))
     args = parser.parse_args()
     from ingestion.generator import write_events_csv
 

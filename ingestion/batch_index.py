@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ingestion.errors import BatchSpecError, BatchStoreError
+from shopstream.contracts import parse_batch_range
 from shopstream.settings import Settings
 
 if TYPE_CHECKING:
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 _ENTRY_NAME = re.compile(r"/_index/(\d{6,})\.json$")
-_SPEC = re.compile(r"^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$")
 
 
 @dataclass(frozen=True)
@@ -137,16 +137,15 @@ def list_batches(settings: Settings) -> list[BatchEntry]:
 
 
 def parse_spec(spec: str) -> tuple[int, int]:
-    match = _SPEC.match(spec)
-    if not match:
-        msg = f"batch selection {spec!r} is not 'A-B' or 'A' (e.g. '1-50' or '7')"
+    """ "A-B" or "A" → (A, B) (the contract's one parser, with this stage's error type)."""
+    try:
+        bounds = parse_batch_range(spec)
+    except ValueError as e:
+        raise BatchSpecError(str(e)) from None
+    if bounds is None:
+        msg = "batch selection is empty; give 'A-B' or 'A' (e.g. '1-50' or '7')"
         raise BatchSpecError(msg)
-    low = int(match.group(1))
-    high = int(match.group(2)) if match.group(2) else low
-    if low < 1 or high < low:
-        msg = f"batch selection {spec!r} needs 1 <= A <= B"
-        raise BatchSpecError(msg)
-    return low, high
+    return bounds
 
 
 def select_batches(settings: Settings, spec: str | None) -> list[BatchEntry]:

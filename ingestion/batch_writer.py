@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from ingestion import batch_numbers
 from ingestion.batch_index import BatchEntry, write_entry
 from ingestion.errors import BatchStoreError
-from ingestion.schema import TIMESTAMP, batch_schema
+from shopstream.contracts import TIMESTAMP, batch_schema
 from shopstream.settings import Settings
 
 if TYPE_CHECKING:

@@ -38,7 +38,7 @@ from ingestion.batch_writer import BatchWriter
 from ingestion.delivery import DeliveryTracker
 from ingestion.messages import decode_values
 from ingestion.partition_state import PartitionState
-from ingestion.schema import KAFKA_OFFSET, KAFKA_PARTITION
+from shopstream.contracts import KAFKA_OFFSET, KAFKA_PARTITION
 from shopstream.errors import ServiceError
 from shopstream.settings import Settings
 

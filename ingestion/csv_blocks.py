@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingestion.errors import InputFileError
-from ingestion.schema import CSV_FIELDS
 from ingestion.validation import looks_like_header, parse_header
+from shopstream.contracts import CSV_FIELDS
 
 DEFAULT_BLOCK_BYTES = 2 << 20
 SOURCE_ID_HEX = 16

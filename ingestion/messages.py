@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ingestion.schema import (
+from shopstream.contracts import (
     EVENT,
     EVENT_TYPES,
     ITEMID,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ingestion.schema import KAFKA_OFFSET, SEQ, SOURCE
+from shopstream.contracts import KAFKA_OFFSET, SEQ, SOURCE
 
 if TYPE_CHECKING:
     import pyarrow as pa

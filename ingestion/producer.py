@@ -26,8 +26,8 @@ from ingestion.errors import DeliveryError, InputFileError
 from ingestion.messages import encode_block
 from ingestion.pacing import Pacer
 from ingestion.partitioning import partitions_for
-from ingestion.schema import TIMESTAMP, VISITORID
 from ingestion.validation import parse_lines
+from shopstream.contracts import TIMESTAMP, VISITORID
 from shopstream.errors import ServiceError
 from shopstream.settings import Settings
 

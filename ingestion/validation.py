@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ingestion.errors import InputFileError
-from ingestion.schema import (
+from shopstream.contracts import (
     CSV_FIELDS,
     EVENT,
     EVENT_TYPES,
@@ -235,7 +235,7 @@ def _merge_rescued(table: pa.Table, rescued: list[tuple[int, ValidRow]]) -> pa.T
 def _empty_table() -> pa.Table:
     import pyarrow as pa
 
-    from ingestion.schema import event_schema
+    from shopstream.contracts import event_schema
 
     schema = event_schema()
     return pa.table({n: pa.array([], schema.field(n).type) for n in _OUTPUT_ORDER})

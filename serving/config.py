@@ -7,10 +7,11 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from shopstream.contracts import MODEL_NAMES, PRODUCTION_ALIAS
 from shopstream.settings import Settings
 
-ROLES: tuple[str, ...] = ("recommender", "transaction_predictor", "user_segmentation")
-PRODUCTION_ALIAS = "production"
+# The served models (roles), in port order; their names and I/O are the contracts'.
+ROLES: tuple[str, ...] = MODEL_NAMES
 MAX_BODY_BYTES = 64 * 1024
 
 

@@ -36,7 +36,7 @@ def _use_tracking(settings: Settings) -> None:
 
 
 def recommender_dir(target: Path) -> Path:
-    from pipelines.pyfunc_recommender import save_recommender_pyfunc
+    from pipelines.models.recommender.pyfunc import save_recommender_pyfunc
 
     return save_recommender_pyfunc(
         target, list(KNOWN_VISITORS), [[1.0, 0.0], [0.0, 1.0], [0.7, 0.7]],
@@ -51,7 +51,7 @@ def predictor_dir(target: Path, high: float = 0.9, low: float = 0.1) -> Path:
     """Probability rises with num_addtocart (and views), threshold 0.5."""
     import numpy as np
 
-    from pipelines.pyfunc_transaction import TreeEnsemble, save_transaction_pyfunc
+    from pipelines.models.transaction_predictor.pyfunc import TreeEnsemble, save_transaction_pyfunc
 
     # Tree 1 splits on num_addtocart (feature 1), tree 2 on num_views (feature 0).
     trees = TreeEnsemble(
@@ -69,7 +69,7 @@ def predictor_dir(target: Path, high: float = 0.9, low: float = 0.1) -> Path:
 def segmentation_dir(target: Path) -> Path:
     import numpy as np
 
-    from pipelines.pyfunc_segmentation import save_segmentation_pyfunc
+    from pipelines.models.user_segmentation.pyfunc import save_segmentation_pyfunc
 
     centroids = np.array([
         [-1.0, -1.0, -1.0, -0.5, 0.0, -0.5, -0.5],

@@ -35,7 +35,7 @@ def live_stack(settings: Settings) -> Settings:
 @pytest.fixture(scope="session")
 def spark(live_stack: Settings) -> Iterator[SparkSession]:
     """One local[2] SparkSession for the whole run: few shuffle partitions, s3a configured."""
-    from pipelines.spark import get_spark
+    from pipelines.data.spark import get_spark
 
     tuned = live_stack.model_copy(
         update={"spark_master": "local[2]", "spark_shuffle_partitions": 4,

@@ -9,7 +9,7 @@ import pyarrow.compute as pc
 import pytest
 
 from ingestion.batch_index import select_batches
-from ingestion.schema import batch_schema
+from shopstream.contracts import batch_schema
 from tests.integration.ingestion.conftest import (
     Isolated,
     consume,

@@ -27,7 +27,7 @@ def small_events_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def small_events(spark: SparkSession, live_stack: Settings, small_events_file: Path) -> DataFrame:
-    from pipelines.data import DataSelection, load_events
+    from pipelines.data.selection import DataSelection, load_events
 
     loaded = load_events(spark, live_stack, DataSelection(events_file=small_events_file))
     return loaded.frame.cache()
@@ -35,7 +35,8 @@ def small_events(spark: SparkSession, live_stack: Settings, small_events_file: P
 
 @pytest.fixture(scope="session")
 def recommender_result(small_events: DataFrame) -> Any:
-    from pipelines.recommender import RecommenderParams, train_recommender
+    from pipelines.models.recommender.params import RecommenderParams
+    from pipelines.models.recommender.training import train_recommender
 
     params = RecommenderParams(ranks=(16,), alphas=(20.0,), max_iter=6, num_blocks=2)
     return train_recommender(small_events, params)
@@ -43,8 +44,11 @@ def recommender_result(small_events: DataFrame) -> Any:
 
 @pytest.fixture(scope="session")
 def predictor_result(small_events: DataFrame) -> Any:
-    from pipelines.features import add_sessions
-    from pipelines.transaction_predictor import PredictorParams, train_transaction_predictor
+    from pipelines.data.features import add_sessions
+    from pipelines.models.transaction_predictor.training import (
+        PredictorParams,
+        train_transaction_predictor,
+    )
 
     params = PredictorParams(num_trees=15, max_depth=6)
     return train_transaction_predictor(add_sessions(small_events), params)
@@ -52,6 +56,9 @@ def predictor_result(small_events: DataFrame) -> Any:
 
 @pytest.fixture(scope="session")
 def segmentation_result(small_events: DataFrame) -> Any:
-    from pipelines.user_segmentation import SegmentationParams, train_user_segmentation
+    from pipelines.models.user_segmentation.training import (
+        SegmentationParams,
+        train_user_segmentation,
+    )
 
     return train_user_segmentation(small_events, SegmentationParams(k_min=3, k_max=5))

@@ -35,8 +35,8 @@ def _events(extra_after_purchase: bool) -> list[tuple[Any, ...]]:
 
 
 def _features(spark: Any, extra: bool) -> Any:
-    from pipelines.features import add_sessions
-    from pipelines.session_features import SESSION_FEATURES, session_rows
+    from pipelines.data.features import add_sessions
+    from pipelines.data.session_features import SESSION_FEATURES, session_rows
 
     frame = spark.createDataFrame(_events(extra), schema=(
         "timestamp long, visitorid long, event string, itemid long, transactionid long, "

@@ -26,8 +26,12 @@ def _holdout() -> pd.DataFrame:
 def _register(settings: Settings, name: str, low: float, high: float) -> str:
     import mlflow
 
-    from pipelines.pyfunc_transaction import TransactionMeta, log_transaction_arrays, stump_ensemble
-    from pipelines.tracking import register_version
+    from pipelines.lifecycle.tracking import register_version
+    from pipelines.models.transaction_predictor.pyfunc import (
+        TransactionMeta,
+        log_transaction_arrays,
+        stump_ensemble,
+    )
 
     meta = TransactionMeta("rf", FEATURES, [1.0, 0.0, 1.0], 0.5, FEATURES)
     with mlflow.start_run() as run:
@@ -42,8 +46,8 @@ def _register(settings: Settings, name: str, low: float, high: float) -> str:
 def test_worse_model_stays_registered_but_unpromoted(live_stack: Settings) -> None:
     import mlflow
 
-    from pipelines.promotion import ALIAS, champion_version, promote
-    from pipelines.tracking import client, configure
+    from pipelines.lifecycle.promotion import ALIAS, champion_version, promote
+    from pipelines.lifecycle.tracking import client, configure
 
     settings = live_stack.model_copy(update={"experiment_name": unique("test-promotion")})
     configure(settings)

@@ -36,7 +36,7 @@ def _batch(first_seq: int, n: int) -> bytes:
 def test_selected_batches_read_from_s3a_deduplicated(spark: Any, live_stack: Settings) -> None:
     from infra.s3 import ensure_buckets, s3_client
     from ingestion.batch_index import BatchEntry, write_entry
-    from pipelines.data import DataSelection, load_events
+    from pipelines.data.selection import DataSelection, load_events
 
     settings = live_stack.model_copy(update={"events_bucket": unique("test-batches")})
     ensure_buckets(settings, (settings.events_bucket,))

@@ -18,7 +18,7 @@ def test_recommender_beats_popularity(recommender_result: Any) -> None:
 
 
 def test_pyfunc_top10_matches_spark_als(spark: Any, recommender_result: Any) -> None:
-    from pipelines.pyfunc_recommender import als_top_k
+    from pipelines.models.recommender.pyfunc import als_top_k
 
     arrays = recommender_result.arrays
     users = arrays.user_ids[:1000]

@@ -15,8 +15,8 @@ pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
 def test_item2item_beats_popularity_on_next_item(spark: Any, live_stack: Settings,
                                                  small_events_file: Path) -> None:
-    from pipelines.data import DataSelection
-    from pipelines.session_protocol import evaluate_session_protocol
+    from pipelines.data.selection import DataSelection
+    from pipelines.experiments.session_protocol import evaluate_session_protocol
 
     settings = live_stack.model_copy(update={"experiment_name": unique("test-sessions")})
     out = evaluate_session_protocol(settings, DataSelection(events_file=small_events_file),

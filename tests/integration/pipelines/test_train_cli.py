@@ -19,7 +19,7 @@ def test_train_registers_all_three(spark: Any, live_stack: Settings,
     import mlflow.pyfunc
     from typer.testing import CliRunner
 
-    from pipelines.tracking import client
+    from pipelines.lifecycle.tracking import client
     from shopstream.cli import app
 
     prefix = f"{unique('e2e')}-"

@@ -22,7 +22,7 @@ def test_pyfunc_probabilities_match_spark(spark: Any, predictor_result: Any) -> 
     from pyspark.ml.functions import vector_to_array
     from pyspark.sql import functions as sf
 
-    from pipelines.pyfunc_transaction import ensemble_probability, feature_matrix
+    from pipelines.models.transaction_predictor.pyfunc import ensemble_probability, feature_matrix
 
     frame = predictor_result.holdout.head(1000).reset_index(drop=True)
     sdf = spark.createDataFrame(frame)

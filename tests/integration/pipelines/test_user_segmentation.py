@@ -20,9 +20,9 @@ def test_k_chosen_by_silhouette(segmentation_result: Any) -> None:
 
 def test_pyfunc_clusters_match_spark(spark: Any, small_events: Any,
                                      segmentation_result: Any) -> None:
-    from pipelines import columns as cols
-    from pipelines.features import visitor_aggregates
-    from pipelines.pyfunc_segmentation import nearest_centroid
+    from pipelines.data.features import visitor_aggregates
+    from pipelines.models.user_segmentation.pyfunc import nearest_centroid
+    from shopstream import contracts as cols
 
     sample = visitor_aggregates(small_events).orderBy(sf_rand()).limit(1000)
     spark_rows = segmentation_result.spark_model.transform(sample).select(

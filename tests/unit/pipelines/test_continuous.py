@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from pipelines import continuous
-from pipelines.data import DataSelection
-from pipelines.train import TrainOptions
+from pipelines.data.selection import DataSelection
+from pipelines.lifecycle import continuous
+from pipelines.lifecycle.train import TrainOptions
 from shopstream.settings import Settings
 
 pytestmark = pytest.mark.unit

@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipelines.factor_index import FIRST_BLOCK, FactorIndex, top_k
+from pipelines.models.recommender.factor_index import FIRST_BLOCK, FactorIndex, top_k
 
 
 def full_scan(factors: np.ndarray, user: np.ndarray, k: int,

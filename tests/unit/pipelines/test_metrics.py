@@ -5,15 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pipelines.classification import binary_metrics, max_f1_threshold
-from pipelines.pyfunc_recommender import arrays_from_plain
-from pipelines.ranking import (
+from pipelines.models.recommender.pyfunc import arrays_from_plain
+from pipelines.models.recommender.ranking import (
     RankingHoldout,
     csr_from_lists,
     popular_ranked,
     ranking_metrics,
     served_ranked,
 )
+from pipelines.models.transaction_predictor.classification import binary_metrics, max_f1_threshold
 
 pytestmark = pytest.mark.unit
 

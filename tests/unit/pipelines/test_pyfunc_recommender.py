@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipelines.factor_index import top_k
-from pipelines.pyfunc_recommender import (
+from pipelines.models.recommender.factor_index import top_k
+from pipelines.models.recommender.pyfunc import (
     arrays_from_plain,
     recommend_row,
     save_recommender_pyfunc,

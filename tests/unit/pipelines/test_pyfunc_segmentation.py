@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipelines.pyfunc_segmentation import ratios_from_counts, save_segmentation_pyfunc
+from pipelines.models.user_segmentation.pyfunc import ratios_from_counts, save_segmentation_pyfunc
 
 pytestmark = pytest.mark.unit
 

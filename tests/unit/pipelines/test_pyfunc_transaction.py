@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from pipelines.errors import ModelInputError
-from pipelines.pyfunc_transaction import (
+from pipelines.models.transaction_predictor.pyfunc import (
     TreeEnsemble,
     ensemble_probability,
     save_transaction_pyfunc,

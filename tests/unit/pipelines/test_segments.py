@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.segments import base_segment_name, segment_names
+from pipelines.models.user_segmentation.segments import base_segment_name, segment_names
 
 pytestmark = pytest.mark.unit
 

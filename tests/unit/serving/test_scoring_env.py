@@ -6,7 +6,7 @@ import gc
 
 import pytest
 
-from pipelines.pyfunc_common import SCORING_SERVER_ENV, settle_gc
+from pipelines.models.pyfunc_common import SCORING_SERVER_ENV, settle_gc
 from serving.scoring import scoring_env
 from shopstream.settings import Settings
 

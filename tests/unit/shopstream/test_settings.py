@@ -78,7 +78,7 @@ def test_config_command_prints_one_json_object_without_secrets() -> None:
 def test_importing_modules_starts_nothing() -> None:
     code = (
         "import sys, threading\n"
-        "import shopstream.cli, infra.stack, infra.services, pipelines.spark\n"
+        "import shopstream.cli, infra.stack, infra.services, pipelines.data.spark\n"
         "assert 'pyspark' not in sys.modules, 'pyspark imported at import time'\n"
         "assert threading.active_count() == 1, threading.enumerate()\n"
         "print('clean')\n"

@@ -1,0 +1,136 @@
+"""Train, evaluate, log, register (and promote) the selected models, each driven by its spec.
+
+``shopstream train`` and ``python -m pipelines train`` (MLproject's entry points) build
+:class:`~pipelines.lifecycle.options.TrainOptions` and call :func:`train_models` in-process.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from pipelines.data.features import add_sessions, time_bounds
+from pipelines.data.selection import DataSelection, LoadedEvents, load_events
+from pipelines.lifecycle.options import TrainOptions
+from pipelines.lifecycle.timing import collect_stages, stage
+from pipelines.lifecycle.tracking import (
+    active_run_id,
+    data_tags,
+    log_input_dataset,
+    model_run,
+    parent_run,
+    register_version,
+)
+from pipelines.models.spec import ModelSpec
+from shopstream import contracts
+from shopstream.settings import Settings
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from pyspark.sql import SparkSession
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class ModelOutcome:
+    run_id: str
+    version: str | None
+    promoted: bool
+    metrics: dict[str, Any]
+    json_extra: dict[str, Any] | None = None
+
+    def to_json(self, spec: ModelSpec) -> dict[str, Any]:
+        picked = {k: self.metrics.get(k) for k in spec.json_metrics}
+        picked.update(self.json_extra or {})
+        return {"run_id": self.run_id, "version": self.version, "promoted": self.promoted,
+                "metrics": picked}
+
+
+def train_models(settings: Settings, options: TrainOptions,
+                 spark: SparkSession | None = None) -> dict[str, Any]:
+    """Every selected model trained, logged, registered (and promoted): the --json payload."""
+    from pipelines.data.spark import get_spark
+
+    started = time.perf_counter()
+    specs = options.specs
+    session = spark or get_spark(settings, app_name="shopstream-train")
+    cache: dict[DataSelection, LoadedEvents] = {}
+    inputs: dict[str, LoadedEvents] = {}
+    with parent_run(settings):
+        for spec in specs:
+            selection = options.selection_for(spec)
+            if selection not in cache:
+                with stage("load_events"):
+                    loaded = load_events(session, settings, selection)
+                    loaded.frame = add_sessions(loaded.frame).cache()  # shared by all three
+                    loaded.frame.count()  # materialised once, before the model threads start
+                cache[selection] = loaded
+            inputs[spec.name] = cache[selection]
+        parent = active_run_id()
+        by_name = {spec.name: spec for spec in specs}
+        results = run_each(
+            tuple(by_name),
+            lambda m: train_one(settings, options, by_name[m], inputs[m], parent),
+            parallel=options.parallel)
+        outcomes = {name: results[name].to_json(spec) for name, spec in by_name.items()}
+        if options.original_recipe:
+            from pipelines.experiments.original_recipe import run_original_recipe
+
+            run_original_recipe(settings, options, inputs[specs[0].name])
+    for loaded in cache.values():
+        loaded.frame.unpersist()
+    return {"seconds": round(time.perf_counter() - started, 3), "models": outcomes}
+
+
+def run_each(models: tuple[str, ...], work: Callable[[str], ModelOutcome], *,
+             parallel: bool) -> dict[str, ModelOutcome]:
+    """work(model) for every model, in threads when parallel. Every model runs to its end even
+    when another fails; then the first failure (in model order) is raised."""
+    if not parallel or len(models) < 2:
+        return {m: work(m) for m in models}
+    with ThreadPoolExecutor(max_workers=len(models), thread_name_prefix="train") as pool:
+        futures = {m: pool.submit(work, m) for m in models}
+        wait(futures.values())
+    failed = [(m, f.exception()) for m, f in futures.items() if f.exception() is not None]
+    for model, error in failed[1:]:
+        logger.error("%s failed too: %s", model, error)
+    if failed:
+        raise failed[0][1]  # type: ignore[misc]
+    return {m: f.result() for m, f in futures.items()}
+
+
+def train_one(settings: Settings, options: TrainOptions, spec: ModelSpec,
+              loaded: LoadedEvents, parent_run_id: str | None = None) -> ModelOutcome:
+    bounds = time_bounds(loaded.frame)
+    tags = {**data_tags(loaded, bounds), "model": spec.name, "recipe": "shopstream"}
+    import mlflow
+
+    started = time.perf_counter()
+    with collect_stages() as times, model_run(settings, f"{spec.name} {loaded.batches}",
+                                              tags, parent_run_id) as run:
+        log_input_dataset(loaded, f"events {loaded.batches}")
+        trained = spec.train(loaded, options.params_of(spec))
+        mlflow.log_metric("train_seconds", time.perf_counter() - started)
+        mlflow.log_metrics(times)
+        run_id = run.info.run_id
+    name = options.registered_name(spec)
+    version_tags = {k: tags[k] for k in ("batches", "date_from", "date_to", "git_commit")}
+    version_tags[contracts.MODEL_TYPE_TAG] = spec.name
+    if "threshold" in trained.metrics:
+        version_tags["threshold"] = f"{trained.metrics['threshold']:.6g}"
+    with stage(f"{spec.name}_register"):
+        version = register_version(settings, trained.model_uri, name, run_id, trained.metrics,
+                                   version_tags)
+    promoted = False
+    if options.promote:
+        from pipelines.lifecycle.promotion import promote
+
+        with stage(f"{spec.name}_promote"):
+            promoted = promote(settings, name, version).promoted
+    logger.info("%s: run %s, version %s, promoted %s", spec.name, run_id, version, promoted)
+    return ModelOutcome(run_id, version, promoted, trained.metrics, trained.json_extra)

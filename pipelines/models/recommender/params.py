@@ -1,0 +1,32 @@
+"""The recommender's parameters (public ones are `shopstream train` options and MLproject
+parameters, see :mod:`pipelines.models.spec`)."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+from pipelines.data.features import EventWeights
+from pipelines.models.spec import public
+
+
+@dataclass(frozen=True)
+class RecommenderParams:
+    ranks: tuple[int, ...] = public((16,), "ALS ranks to search, comma-separated.", "als_ranks")
+    reg_params: tuple[float, ...] = public((0.05,), "ALS regParams to search.", "als_reg_params")
+    alphas: tuple[float, ...] = public((10.0, 40.0), "ALS alphas to search.", "als_alphas")
+    max_iter: int = public(6, "ALS iterations.", "als_max_iter")
+    grid_max_iter: int = 3  # the search compares grid points after fewer sweeps
+    seed: int = public(42, "Seed of every random step.")
+    weights: EventWeights = field(default_factory=EventWeights)
+    eval_days: float = public(14.0, "Evaluate on the last N days of the selection.")
+    val_days: float = 7.0
+    n_neighbours: int = 20
+    n_popular: int = 500
+    max_eval_users: int = 20_000
+    min_user_items: int = 2
+    num_blocks: int = 0  # ALS user/item blocks; 0 = Spark's default parallelism
+
+    def grid(self) -> list[dict[str, float]]:
+        return [{"rank": r, "reg_param": g, "alpha": a}
+                for r, g, a in itertools.product(self.ranks, self.reg_params, self.alphas)]

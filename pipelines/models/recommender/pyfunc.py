@@ -1,0 +1,395 @@
+"""JVM-free pyfunc of the recommender: ALS factors + item neighbours + popular items.
+
+Artifact layout (one artifact, key ``recommender``, file ``recommender.npz``)::
+
+    user_ids          int64   (n_users,)          sorted ascending
+    user_factors      float32 (n_users, rank)     ALS user factors, rows aligned to user_ids
+    item_ids          int64   (n_items,)          ALS items
+    item_factors      float32 (n_items, rank)
+    popular_items     int64   (n_popular,)        most popular first
+    popular_scores    float64 (n_popular,)
+    neighbour_keys    int64   (n_keys,)           sorted; items that have neighbours
+    neighbour_items   int64   (n_keys, m)         neighbour item ids, best first, -1 padded
+    neighbour_scores  float32 (n_keys, m)         co-occurrence similarity, 0 padded
+    seen_ids          int64   (n_seen,)           sorted; visitors with a stored history
+    seen_indptr       int64   (n_seen + 1,)       CSR over seen_ids: the visitor's
+    seen_items        int64   (nnz,)              already-interacted items (excluded on request)
+
+Input/output columns are those of docs/contracts.md (mode, visitorid, items, k,
+exclude_purchased → items, scores, strategy):
+
+- ``visitor``: a visitor with ALS factors gets the ALS top-k (dot product of factors),
+  excluding their already-interacted items when ``exclude_purchased``; a visitor with a
+  stored history but no factors (ALS trains on visitors with ≥ 2 items) gets the neighbours
+  of their items (strategy ``similar``); an unknown one gets popular items (``popular``).
+- ``session``: items co-occurring with the given session items (later items weigh more:
+  weight 0.5^(distance from the last item)), excluding the session's items.
+- ``similar``: neighbours of the given items, equally weighted.
+  Both fill up with popular items when the neighbours run short and answer ``popular``
+  when no given item has neighbours.
+
+Build a small model without Spark with :func:`save_recommender_pyfunc`. The model class is
+imported by reference, so the scoring environment needs this project installed (``mlflow
+models serve --env-manager local`` from the project venv).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from mlflow.pyfunc import PythonModel  # the base class must exist when this module loads
+
+from pipelines.errors import ModelInputError
+from pipelines.models.pyfunc_common import (
+    log_pyfunc,
+    parse_id_list,
+    require_columns,
+    save_pyfunc,
+    schema_signature,
+    settle_gc,
+)
+from pipelines.models.recommender.factor_index import FactorIndex
+
+ARTIFACT_KEY = "recommender"
+ARTIFACT_FILE = "recommender.npz"
+MODES = ("visitor", "session", "similar")
+INPUT_COLUMNS = ("mode", "visitorid", "items", "k", "exclude_purchased")
+SESSION_DECAY = 0.5
+_EMPTY = np.empty(0, dtype=np.int64)
+
+
+def _narrow(values: np.ndarray) -> np.ndarray:
+    if values.dtype == np.int64 and (values.size == 0 or (
+            values.min() >= np.iinfo(np.int32).min and values.max() <= np.iinfo(np.int32).max)):
+        return values.astype(np.int32)
+    return values
+
+
+def _widen(values: np.ndarray) -> np.ndarray:
+    return values.astype(np.int64) if values.dtype == np.int32 else values
+
+
+@dataclass
+class RecommenderArrays:
+    """Everything the recommender pyfunc scores with (see the module docstring)."""
+
+    user_ids: np.ndarray
+    user_factors: np.ndarray
+    item_ids: np.ndarray
+    item_factors: np.ndarray
+    popular_items: np.ndarray
+    popular_scores: np.ndarray
+    neighbour_keys: np.ndarray
+    neighbour_items: np.ndarray
+    neighbour_scores: np.ndarray
+    seen_ids: np.ndarray
+    seen_indptr: np.ndarray
+    seen_items: np.ndarray
+
+    def save(self, path: Path) -> Path:
+        """Integer arrays are stored as int32 when their values fit (ALS ids must anyway):
+        the full-size artifact shrinks by about a third, and every upload/download with it."""
+        stored: dict[str, Any] = {f.name: _narrow(getattr(self, f.name)) for f in fields(self)}
+        np.savez(path, **stored)
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> RecommenderArrays:
+        with np.load(path, allow_pickle=False) as data:
+            return cls(**{f.name: _widen(data[f.name]) for f in fields(cls)})
+
+    def user_index(self, visitorid: int) -> int:
+        """Row of the visitor in user_ids, -1 when unknown."""
+        pos = int(np.searchsorted(self.user_ids, visitorid))
+        if pos < len(self.user_ids) and self.user_ids[pos] == visitorid:
+            return pos
+        return -1
+
+    @cached_property
+    def factor_index(self) -> FactorIndex:
+        """The item factors ordered for pruned exact top-k (built on first use)."""
+        return FactorIndex(self.item_factors)
+
+    @cached_property
+    def _item_index(self) -> tuple[np.ndarray, np.ndarray]:
+        """(order, item_ids[order]): item_ids need not be sorted."""
+        order = np.argsort(self.item_ids, kind="stable")
+        return order, self.item_ids[order]
+
+    def item_rows(self, items: np.ndarray) -> np.ndarray:
+        """Rows in item_ids of the given item ids; ids without factors are dropped."""
+        order, sorted_ids = self._item_index
+        if not order.size:
+            return np.empty(0, dtype=np.int64)
+        pos = np.minimum(np.searchsorted(sorted_ids, items), order.size - 1)
+        return order[pos[sorted_ids[pos] == items]]
+
+    def seen(self, visitorid: int) -> np.ndarray:
+        """The visitor's already-interacted items (empty when unknown)."""
+        pos = int(np.searchsorted(self.seen_ids, visitorid))
+        if pos >= len(self.seen_ids) or self.seen_ids[pos] != visitorid:
+            return np.empty(0, dtype=np.int64)
+        return self.seen_items[self.seen_indptr[pos] : self.seen_indptr[pos + 1]]
+
+
+def als_top_k(arrays: RecommenderArrays, user_row: int, k: int, exclude: np.ndarray) -> tuple[
+    np.ndarray, np.ndarray
+]:
+    """ALS top-k item ids and scores for one known visitor row, `exclude` ids removed: exact
+    float32 dot products, pruned by item-factor norms (FactorIndex)."""
+    excluded = arrays.item_rows(exclude) if exclude.size else _EMPTY
+    rows, scores = arrays.factor_index.top_k(arrays.user_factors[int(user_row)], int(k), excluded)
+    return arrays.item_ids[rows], scores.astype(np.float64)
+
+
+def als_top_k_many(arrays: RecommenderArrays, user_rows: np.ndarray, ks: Sequence[int],
+                   excludes: Sequence[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """:func:`als_top_k` for several known visitor rows, each with its own k and exclusions."""
+    return [als_top_k(arrays, int(row), int(k), exclude)
+            for row, k, exclude in zip(user_rows, ks, excludes, strict=True)]
+
+
+def popular_top_k(arrays: RecommenderArrays, k: int, exclude: np.ndarray) -> tuple[
+    np.ndarray, np.ndarray
+]:
+    keep = ~np.isin(arrays.popular_items, exclude) if exclude.size else slice(None)
+    return arrays.popular_items[keep][:k], arrays.popular_scores[keep][:k].astype(np.float64)
+
+
+def neighbour_scores(
+    arrays: RecommenderArrays, items: Sequence[int], decay: float
+) -> dict[int, float]:
+    """Summed similarity of every neighbour of `items`; item i weighs decay^(len-1-i)."""
+    totals: dict[int, float] = {}
+    n = len(items)
+    for pos, item in enumerate(items):
+        row = int(np.searchsorted(arrays.neighbour_keys, item))
+        if row >= len(arrays.neighbour_keys) or arrays.neighbour_keys[row] != item:
+            continue
+        weight = decay ** (n - 1 - pos)
+        pairs = zip(arrays.neighbour_items[row], arrays.neighbour_scores[row], strict=True)
+        for nb, score in pairs:
+            if nb < 0:
+                break
+            totals[int(nb)] = totals.get(int(nb), 0.0) + weight * float(score)
+    return totals
+
+
+def neighbour_top_k(
+    arrays: RecommenderArrays, items: Sequence[int], k: int, exclude: np.ndarray, decay: float
+) -> tuple[np.ndarray, np.ndarray]:
+    totals = neighbour_scores(arrays, items, decay)
+    banned = set(exclude.tolist()) | set(items)
+    ranked = sorted(
+        ((i, s) for i, s in totals.items() if i not in banned), key=lambda t: (-t[1], t[0])
+    )[:k]
+    return (
+        np.array([i for i, _ in ranked], dtype=np.int64),
+        np.array([s for _, s in ranked], dtype=np.float64),
+    )
+
+
+def recommend_row(
+    arrays: RecommenderArrays, mode: str, visitorid: int, items: list[int], k: int,
+    exclude_purchased: bool,
+) -> tuple[list[int], list[float], str]:
+    """One input row → (item ids, scores, strategy)."""
+    if mode not in MODES:
+        msg = f"mode must be one of {MODES}, got {mode!r}"
+        raise ModelInputError(msg)
+    user_row = arrays.user_index(visitorid) if visitorid >= 0 else -1
+    history = arrays.seen(visitorid) if visitorid >= 0 else np.empty(0, np.int64)
+    seen = history if exclude_purchased else np.empty(0, np.int64)
+    if mode == "visitor":
+        if user_row >= 0:
+            ids, scores = als_top_k(arrays, user_row, k, seen)
+            return ids.tolist(), scores.tolist(), "als"
+        if history.size:
+            return _neighbour_answer(arrays, history.tolist(), k, seen, 1.0, "similar")
+        ids, scores = popular_top_k(arrays, k, np.asarray(items, dtype=np.int64))
+        return ids.tolist(), scores.tolist(), "popular"
+    decay = SESSION_DECAY if mode == "session" else 1.0
+    return _neighbour_answer(arrays, items, k, seen, decay, mode)
+
+
+def _neighbour_answer(arrays: RecommenderArrays, items: list[int], k: int, seen: np.ndarray,
+                      decay: float, strategy: str) -> tuple[list[int], list[float], str]:
+    """Neighbours of `items`, filled up with popular ones; popular when none has neighbours."""
+    ids, scores = neighbour_top_k(arrays, items, k, seen, decay)
+    if ids.size == 0:
+        exclude = np.concatenate([seen, np.asarray(items, dtype=np.int64)])
+        ids, scores = popular_top_k(arrays, k, exclude)
+        return ids.tolist(), scores.tolist(), "popular"
+    if ids.size < k:
+        exclude = np.concatenate([seen, np.asarray(items, dtype=np.int64), ids])
+        fill_ids, fill_scores = popular_top_k(arrays, k - ids.size, exclude)
+        ids = np.concatenate([ids, fill_ids])
+        scores = np.concatenate([scores, np.zeros_like(fill_scores)])
+    return ids.tolist(), scores.tolist(), strategy
+
+
+@dataclass(frozen=True)
+class RecRequest:
+    """One input row of the contract, defaults applied."""
+
+    mode: str = "visitor"
+    visitorid: int = -1
+    items: list[int] = field(default_factory=list)
+    k: int = 10
+    exclude_purchased: bool = True
+
+
+def _given(value: Any, default: Any) -> Any:
+    return default if value is None or (not isinstance(value, (list, str)) and pd.isna(value)) \
+        else value
+
+
+def parse_requests(frame: pd.DataFrame) -> list[RecRequest]:
+    """The frame's rows as requests, read column by column (a row-wise to_dict costs pandas
+    far more than the scoring itself on a multi-row call); missing columns take defaults."""
+    n = len(frame)
+
+    def column(name: str, default: Any) -> list[Any]:
+        if name not in frame.columns:
+            return [default] * n
+        return [_given(v, default) for v in frame[name].tolist()]
+
+    modes, items = column("mode", "visitor"), column("items", "[]")
+    return [
+        RecRequest(mode=str(mode or "visitor"), visitorid=int(visitor),
+                   items=parse_id_list(raw), k=int(k), exclude_purchased=bool(exclude))
+        for mode, visitor, raw, k, exclude in zip(
+            modes, column("visitorid", -1), items, column("k", 10),
+            column("exclude_purchased", True), strict=True)
+    ]
+
+
+Answer = tuple[list[int], list[float], str]
+
+
+def recommend_many(arrays: RecommenderArrays, requests: Sequence[RecRequest]) -> list[Answer]:
+    """One answer per request, in request order."""
+    return [recommend_row(arrays, r.mode, r.visitorid, r.items, r.k, r.exclude_purchased)
+            for r in requests]
+
+
+class RecommenderModel(PythonModel):
+    """mlflow pyfunc: loads ``recommender.npz`` and answers the contract's three modes."""
+
+    def __init__(self) -> None:
+        self.arrays: RecommenderArrays | None = None
+
+    def load_context(self, context: Any) -> None:
+        self.arrays = RecommenderArrays.load(context.artifacts[ARTIFACT_KEY])
+        _ = self.arrays.factor_index  # built now, not on the first request
+        settle_gc()
+
+    def predict(self, context: Any, model_input: pd.DataFrame, params: Any = None) -> pd.DataFrame:
+        del context, params
+        if self.arrays is None:
+            msg = "recommender artifacts not loaded; load the model with mlflow.pyfunc.load_model"
+            raise ModelInputError(msg)
+        frame = pd.DataFrame(model_input)
+        require_columns(frame, ("visitorid",), "recommender")
+        answers = recommend_many(self.arrays, parse_requests(frame))
+        return pd.DataFrame({
+            "items": [json.dumps(ids) for ids, _, _ in answers],
+            "scores": [json.dumps([round(s, 6) for s in scores]) for _, scores, _ in answers],
+            "strategy": [strategy for _, _, strategy in answers],
+        })
+
+
+def recommender_signature() -> Any:
+    return schema_signature(
+        [("mode", "string", True), ("visitorid", "long", True), ("items", "string", True),
+         ("k", "long", True), ("exclude_purchased", "boolean", True)],
+        [("items", "string"), ("scores", "string"), ("strategy", "string")],
+    )
+
+
+def recommender_input_example(visitorid: int = -1, item: int | None = None) -> pd.DataFrame:
+    items = json.dumps([item] if item is not None else [])
+    return pd.DataFrame(
+        {"mode": ["visitor", "similar"], "visitorid": [visitorid, -1], "items": ["[]", items],
+         "k": [10, 10], "exclude_purchased": [True, True]}
+    )
+
+
+def arrays_from_plain(
+    user_ids: Sequence[int], user_factors: Any, item_ids: Sequence[int], item_factors: Any,
+    popular: Sequence[int], neighbours: Mapping[int, Sequence[tuple[int, float]]],
+    purchased: Mapping[int, Sequence[int]], popular_scores: Sequence[float] | None = None,
+) -> RecommenderArrays:
+    """RecommenderArrays from lists/dicts: neighbours {item: [(neighbour, score), …]},
+    purchased {visitor: [items to exclude]}."""
+    uids = np.asarray(user_ids, dtype=np.int64)
+    order = np.argsort(uids, kind="stable")
+    uids = uids[order]
+    ufac = np.asarray(user_factors, dtype=np.float32).reshape(len(uids), -1)[order]
+    keys = np.array(sorted(neighbours), dtype=np.int64)
+    width = max([len(v) for v in neighbours.values()] + [1])
+    nb_items = np.full((len(keys), width), -1, dtype=np.int64)
+    nb_scores = np.zeros((len(keys), width), dtype=np.float32)
+    for row, key in enumerate(keys):
+        for col, (nb, score) in enumerate(neighbours[int(key)]):
+            nb_items[row, col], nb_scores[row, col] = nb, score
+    seen_ids = np.array(sorted(set(uids.tolist()) | {int(v) for v in purchased}), dtype=np.int64)
+    seen_lists = [np.asarray(purchased.get(int(u), []), dtype=np.int64) for u in seen_ids]
+    indptr = np.concatenate([[0], np.cumsum([len(s) for s in seen_lists])]).astype(np.int64)
+    pop = np.asarray(popular, dtype=np.int64)
+    pop_scores = (np.asarray(popular_scores, dtype=np.float64) if popular_scores is not None
+                  else np.linspace(1.0, 0.5, num=len(pop)) if len(pop) else np.empty(0))
+    return RecommenderArrays(
+        user_ids=uids, user_factors=ufac, item_ids=np.asarray(item_ids, dtype=np.int64),
+        item_factors=np.asarray(item_factors, dtype=np.float32).reshape(len(item_ids), -1),
+        popular_items=pop, popular_scores=pop_scores, neighbour_keys=keys,
+        neighbour_items=nb_items, neighbour_scores=nb_scores, seen_ids=seen_ids, seen_indptr=indptr,
+        seen_items=np.concatenate(seen_lists) if seen_lists else np.empty(0, np.int64),
+    )
+
+
+def _writer(arrays: RecommenderArrays) -> Any:
+    def write(tmp: Path) -> dict[str, Path]:
+        return {ARTIFACT_KEY: arrays.save(tmp / ARTIFACT_FILE)}
+
+    return write
+
+
+def save_recommender_arrays(path: str | Path, arrays: RecommenderArrays) -> Path:
+    """Save a loadable mlflow pyfunc model directory at `path` (must not exist)."""
+    example = recommender_input_example(
+        int(arrays.user_ids[0]) if len(arrays.user_ids) else -1,
+        int(arrays.item_ids[0]) if len(arrays.item_ids) else None,
+    )
+    return save_pyfunc(path, RecommenderModel(), _writer(arrays), recommender_signature(), example)
+
+
+def log_recommender_arrays(arrays: RecommenderArrays, name: str = "pyfunc") -> str:
+    """Log the pyfunc into the active MLflow run; returns its model URI."""
+    example = recommender_input_example(
+        int(arrays.user_ids[0]) if len(arrays.user_ids) else -1,
+        int(arrays.item_ids[0]) if len(arrays.item_ids) else None,
+    )
+    return log_pyfunc(name, RecommenderModel(), _writer(arrays), recommender_signature(), example)
+
+
+def save_recommender_pyfunc(
+    path: str | Path, user_ids: Sequence[int], user_factors: Any, item_ids: Sequence[int],
+    item_factors: Any, popular: Sequence[int],
+    neighbours: Mapping[int, Sequence[tuple[int, float]]], purchased: Mapping[int, Sequence[int]],
+) -> Path:
+    """A small recommender pyfunc from plain arrays (serving tests; no Spark needed).
+
+    Example: ``save_recommender_pyfunc(tmp / "m", [1, 2], [[1, 0], [0, 1]], [10, 20],
+    [[1, 0], [0, 1]], [20, 10], {10: [(20, 0.5)]}, {1: [10]})``.
+    """
+    arrays = arrays_from_plain(user_ids, user_factors, item_ids, item_factors, popular,
+                               neighbours, purchased)
+    return save_recommender_arrays(path, arrays)

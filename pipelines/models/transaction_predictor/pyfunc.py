@@ -1,0 +1,223 @@
+"""JVM-free pyfunc of the transaction predictor: a Spark RF/GBT ensemble as numpy arrays.
+
+Artifact layout (two artifacts)::
+
+    trees  → transaction_trees.npz
+        node_offsets  int64   (n_trees + 1,)  nodes of tree t are node_offsets[t]:node_offsets[t+1]
+        feature       int32   (n_nodes,)      split feature index, -1 for a leaf
+        threshold     float64 (n_nodes,)      go left when x[feature] <= threshold (Spark's rule)
+        left, right   int32   (n_nodes,)      child positions *within the tree*
+        leaf_value    float64 (n_nodes,)      rf: P(class 1) at the leaf; gbt: leaf prediction
+        tree_weights  float64 (n_trees,)
+    meta   → transaction_meta.json
+        {"model_type": "rf"|"gbt", "feature_names": [...], "fill_values": [...],
+         "threshold": float, "required": ["num_views", "num_addtocart",
+         "distinct_items_interacted"]}
+
+Probability: rf → Σ w_t·p_t / Σ w_t; gbt → 1 / (1 + exp(-2·Σ w_t·v_t)) (Spark's LogLoss).
+Missing optional feature columns (or NaN values) take their training median (fill_values).
+Output: ``probability`` (float) and ``will_transact`` (probability ≥ threshold).
+
+Build a small model without Spark with :func:`save_transaction_pyfunc`. Needs this project
+installed where it is served (``--env-manager local`` from the project venv).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from mlflow.pyfunc import PythonModel  # the base class must exist when this module loads
+
+from pipelines.errors import ModelInputError
+from pipelines.models.pyfunc_common import (
+    log_pyfunc,
+    require_columns,
+    save_pyfunc,
+    schema_signature,
+    settle_gc,
+    write_json,
+)
+from shopstream.contracts import REQUIRED_SESSION_FEATURES
+
+TREES_KEY = "trees"
+META_KEY = "meta"
+TREES_FILE = "transaction_trees.npz"
+META_FILE = "transaction_meta.json"
+
+
+@dataclass
+class TreeEnsemble:
+    """Flattened decision trees (see the module docstring)."""
+
+    node_offsets: np.ndarray
+    feature: np.ndarray
+    threshold: np.ndarray
+    left: np.ndarray
+    right: np.ndarray
+    leaf_value: np.ndarray
+    tree_weights: np.ndarray
+
+    def save(self, path: Path) -> Path:
+        np.savez(path, **{f.name: getattr(self, f.name) for f in fields(self)})
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> TreeEnsemble:
+        with np.load(path, allow_pickle=False) as data:
+            return cls(**{f.name: data[f.name] for f in fields(cls)})
+
+    @property
+    def n_trees(self) -> int:
+        return len(self.tree_weights)
+
+    def leaf_values(self, x: np.ndarray) -> np.ndarray:
+        """(n_rows, n_trees) value of the leaf each row reaches in each tree.
+
+        All trees descend together, one level per step: a handful of numpy operations per
+        level on (n_rows, n_trees) arrays, instead of per tree.
+        """
+        bases = self.node_offsets[: self.n_trees].astype(np.int64)
+        node = np.broadcast_to(bases, (x.shape[0], self.n_trees)).copy()  # global node ids
+        rows = np.arange(x.shape[0])[:, None]
+        while True:
+            feat = self.feature[node]
+            inner = feat >= 0
+            if not inner.any():
+                break
+            values = x[rows, np.where(inner, feat, 0)]
+            child = np.where(values <= self.threshold[node], self.left[node], self.right[node])
+            node = np.where(inner, child + bases, node)
+        return self.leaf_value[node]
+
+
+def ensemble_probability(trees: TreeEnsemble, model_type: str, x: np.ndarray) -> np.ndarray:
+    """P(transaction) per row, computed the way Spark's RF / GBT classifiers do."""
+    values = trees.leaf_values(np.asarray(x, dtype=np.float64))
+    if model_type == "rf":
+        return (values @ trees.tree_weights) / trees.tree_weights.sum()
+    if model_type == "gbt":
+        margin = values @ trees.tree_weights
+        return 1.0 / (1.0 + np.exp(-2.0 * margin))
+    msg = f"unknown model_type {model_type!r}; expected 'rf' or 'gbt'"
+    raise ModelInputError(msg)
+
+
+@dataclass
+class TransactionMeta:
+    model_type: str
+    feature_names: list[str]
+    fill_values: list[float]
+    threshold: float
+    required: list[str]
+
+    def save(self, path: Path) -> Path:
+        return write_json(path, {f.name: getattr(self, f.name) for f in fields(self)})
+
+    @classmethod
+    def load(cls, path: str | Path) -> TransactionMeta:
+        return cls(**json.loads(Path(path).read_text()))
+
+
+def feature_matrix(frame: pd.DataFrame, meta: TransactionMeta) -> np.ndarray:
+    """Input frame → (n, n_features) float64, missing columns / NaN → training medians."""
+    require_columns(frame, meta.required, "transaction_predictor")
+    columns = []
+    for name, fill in zip(meta.feature_names, meta.fill_values, strict=True):
+        if name in frame.columns:
+            col = pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=np.float64)
+            columns.append(np.where(np.isnan(col), fill, col))
+        else:
+            columns.append(np.full(len(frame), fill, dtype=np.float64))
+    return np.column_stack(columns) if columns else np.empty((len(frame), 0))
+
+
+class TransactionModel(PythonModel):
+    """mlflow pyfunc: numpy evaluation of the RF/GBT trees, thresholded."""
+
+    def __init__(self) -> None:
+        self.trees: TreeEnsemble | None = None
+        self.meta: TransactionMeta | None = None
+
+    def load_context(self, context: Any) -> None:
+        self.trees = TreeEnsemble.load(context.artifacts[TREES_KEY])
+        self.meta = TransactionMeta.load(context.artifacts[META_KEY])
+        settle_gc()
+
+    def predict(self, context: Any, model_input: pd.DataFrame, params: Any = None) -> pd.DataFrame:
+        del context, params
+        if self.trees is None or self.meta is None:
+            msg = "transaction_predictor artifacts not loaded; use mlflow.pyfunc.load_model"
+            raise ModelInputError(msg)
+        x = feature_matrix(pd.DataFrame(model_input), self.meta)
+        proba = ensemble_probability(self.trees, self.meta.model_type, x)
+        return pd.DataFrame({"probability": proba, "will_transact": proba >= self.meta.threshold})
+
+
+def transaction_signature(meta: TransactionMeta) -> Any:
+    inputs = [(n, "long", True) for n in meta.required]
+    inputs += [(n, "double", False) for n in meta.feature_names if n not in meta.required]
+    return schema_signature(inputs, [("probability", "double"), ("will_transact", "boolean")])
+
+
+def transaction_input_example(meta: TransactionMeta) -> pd.DataFrame:
+    row: dict[str, Any] = {n: round(v) for n, v in
+                           zip(meta.feature_names, meta.fill_values, strict=True)
+                           if n in meta.required}
+    row.update({"num_views": 15, "num_addtocart": 2, "distinct_items_interacted": 8})
+    return pd.DataFrame([row])
+
+
+def _writer(trees: TreeEnsemble, meta: TransactionMeta) -> Any:
+    def write(tmp: Path) -> dict[str, Path]:
+        return {TREES_KEY: trees.save(tmp / TREES_FILE), META_KEY: meta.save(tmp / META_FILE)}
+
+    return write
+
+
+def save_transaction_arrays(path: str | Path, trees: TreeEnsemble, meta: TransactionMeta) -> Path:
+    return save_pyfunc(path, TransactionModel(), _writer(trees, meta),
+                       transaction_signature(meta), transaction_input_example(meta))
+
+
+def log_transaction_arrays(trees: TreeEnsemble, meta: TransactionMeta, name: str = "pyfunc") -> str:
+    return log_pyfunc(name, TransactionModel(), _writer(trees, meta),
+                      transaction_signature(meta), transaction_input_example(meta))
+
+
+def stump_ensemble(
+    feature_index: int, split: float, low: float, high: float
+) -> TreeEnsemble:
+    """One depth-1 tree: P = low when x[feature_index] <= split else high (tests, demos)."""
+    return TreeEnsemble(
+        node_offsets=np.array([0, 3], dtype=np.int64),
+        feature=np.array([feature_index, -1, -1], dtype=np.int32),
+        threshold=np.array([split, 0.0, 0.0]),
+        left=np.array([1, -1, -1], dtype=np.int32),
+        right=np.array([2, -1, -1], dtype=np.int32),
+        leaf_value=np.array([0.0, low, high]),
+        tree_weights=np.array([1.0]),
+    )
+
+
+def save_transaction_pyfunc(
+    path: str | Path, trees: TreeEnsemble | None = None, *, threshold: float = 0.5,
+    feature_names: Sequence[str] = REQUIRED_SESSION_FEATURES,
+    fill_values: Sequence[float] | None = None, model_type: str = "rf",
+) -> Path:
+    """A small predictor pyfunc without Spark (serving tests).
+
+    Default trees: one stump, P = 0.9 when num_addtocart > 0.5 else 0.1.
+    """
+    trees = trees or stump_ensemble(list(feature_names).index("num_addtocart"), 0.5, 0.1, 0.9)
+    meta = TransactionMeta(
+        model_type=model_type, feature_names=list(feature_names),
+        fill_values=list(fill_values) if fill_values is not None else [0.0] * len(feature_names),
+        threshold=float(threshold), required=list(REQUIRED_SESSION_FEATURES),
+    )
+    return save_transaction_arrays(path, trees, meta)

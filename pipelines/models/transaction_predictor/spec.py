@@ -1,0 +1,39 @@
+"""The transaction predictor, declared once for the lifecycle, the CLI, MLproject and
+promotion."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pipelines.models.spec import ModelSpec, TrainedModel
+from pipelines.models.transaction_predictor.params import PredictorParams
+from shopstream import contracts
+
+
+def _train(loaded: Any, params: Any) -> TrainedModel:
+    from pipelines.models.transaction_predictor.run import train_and_log
+
+    return train_and_log(loaded, params)
+
+
+def _score(model_uri: str, holdout: Path) -> float | None:
+    from pipelines.models.transaction_predictor.evaluation import holdout_pr_auc
+
+    return holdout_pr_auc(model_uri, holdout)
+
+
+SPEC = ModelSpec(
+    name=contracts.TRANSACTION_PREDICTOR,
+    description=("Probability that a visitor's session ends in a purchase, and the yes/no "
+                 "decision at the threshold tuned on validation (random forest or GBT)."),
+    route="POST /predict-transaction",
+    params_type=PredictorParams,
+    train=_train,
+    holdout_file="predictor_holdout.parquet",
+    score_holdout=_score,
+    main_metric="pr_auc",
+    io=contracts.MODEL_IO[contracts.TRANSACTION_PREDICTOR],
+    json_metrics=("roc_auc", "pr_auc", "base_rate", "precision", "recall", "threshold"),
+    original_batches="51-100",
+)

@@ -1,0 +1,18 @@
+"""The segmentation's parameters (public ones are `shopstream train` options and MLproject
+parameters, see :mod:`pipelines.models.spec`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pipelines.models.spec import public
+
+
+@dataclass(frozen=True)
+class SegmentationParams:
+    k_min: int = public(3, "Smallest k tried.")
+    k_max: int = public(8, "Largest k tried.")
+    seed: int = public(42, "Seed of every random step.")
+    max_iter: int = 20
+    sample_rows: int = 50_000
+    holdout_rows: int = 5_000

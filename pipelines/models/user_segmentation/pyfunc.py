@@ -1,0 +1,242 @@
+"""JVM-free pyfunc of user_segmentation: log1p → standardise → nearest KMeans centroid.
+
+Artifact layout (two artifacts)::
+
+    arrays → segmentation.npz
+        mean, std        float64 (7,)       of log1p(features) (Spark StandardScaler; std 0 → 0)
+        centroids        float64 (k, 7)     in the standardised space
+        snapshot_ids     int64   (n,)       sorted visitor ids of the training history
+        snapshot_counts  int64   (n, 4)     total_events, total_views, total_addtocart,
+                                            total_transactions of each visitor
+        snapshot_distinct int64  (n,)       distinct items of each visitor (optional:
+                                            models trained before it was added lack it)
+    meta   → segmentation_meta.json
+        {"feature_names": [7 names], "segment_names": [k names]}
+
+Input: docs/contracts.md (visitorid, the four counts, the three ratios). A row whose four
+counts are all -1 asks for the stored snapshot of `visitorid`; its ratios are then recomputed
+from the counts (view_ratio = views/events, addtocart_ratio = addtocarts/events,
+transaction_ratio = transactions/views). An unknown visitor in lookup mode gets
+cluster_id -1, segment "unknown" and NaN features. ``known`` says whether the visitor is in
+the snapshot. Build a small model without Spark with :func:`save_segmentation_pyfunc`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from mlflow.pyfunc import PythonModel  # the base class must exist when this module loads
+
+from pipelines.errors import ModelInputError
+from pipelines.models.pyfunc_common import (
+    log_pyfunc,
+    require_columns,
+    save_pyfunc,
+    schema_signature,
+    settle_gc,
+    write_json,
+)
+from shopstream.contracts import DISTINCT_ITEMS, SEGMENT_COUNTS, SEGMENT_FEATURES, VISITORID
+
+ARRAYS_KEY = "arrays"
+META_KEY = "meta"
+ARRAYS_FILE = "segmentation.npz"
+META_FILE = "segmentation_meta.json"
+UNKNOWN_SEGMENT = "unknown"
+
+
+@dataclass
+class SegmentationArrays:
+    mean: np.ndarray
+    std: np.ndarray
+    centroids: np.ndarray
+    snapshot_ids: np.ndarray
+    snapshot_counts: np.ndarray
+    snapshot_distinct: np.ndarray | None = None  # distinct items per visitor (newer models)
+
+    def save(self, path: Path) -> Path:
+        np.savez(path, **{f.name: getattr(self, f.name) for f in fields(self)
+                          if getattr(self, f.name) is not None})
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> SegmentationArrays:
+        with np.load(path, allow_pickle=False) as data:
+            return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
+
+    def distinct_items(self, rows: np.ndarray) -> np.ndarray:
+        """Stored distinct items of snapshot rows; -1 for row -1 or when not stored."""
+        if self.snapshot_distinct is None or not len(self.snapshot_distinct):
+            return np.full(len(rows), -1, dtype=np.int64)
+        return np.where(rows >= 0, self.snapshot_distinct[np.maximum(rows, 0)], -1)
+
+    def lookup(self, visitor_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(known mask, snapshot row per visitor; row -1 when unknown)."""
+        if len(self.snapshot_ids) == 0:
+            return np.zeros(len(visitor_ids), bool), np.full(len(visitor_ids), -1)
+        pos = np.searchsorted(self.snapshot_ids, visitor_ids)
+        clipped = np.minimum(pos, len(self.snapshot_ids) - 1)
+        known = self.snapshot_ids[clipped] == visitor_ids
+        return known, np.where(known, clipped, -1)
+
+
+def ratios_from_counts(counts: np.ndarray) -> np.ndarray:
+    """(n, 4) counts → (n, 3) view_ratio, addtocart_ratio, transaction_ratio (0 when /0)."""
+    events, views, carts, buys = (counts[:, i].astype(np.float64) for i in range(4))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        view_ratio = np.where(events > 0, views / events, 0.0)
+        cart_ratio = np.where(events > 0, carts / events, 0.0)
+        buy_ratio = np.where(views > 0, buys / views, 0.0)
+    return np.column_stack([view_ratio, cart_ratio, buy_ratio])
+
+
+def standardise(arrays: SegmentationArrays, features: np.ndarray) -> np.ndarray:
+    logged = np.log1p(np.maximum(features, 0.0))
+    safe_std = np.where(arrays.std > 0, arrays.std, 1.0)
+    return np.where(arrays.std > 0, (logged - arrays.mean) / safe_std, 0.0)
+
+
+def nearest_centroid(arrays: SegmentationArrays, features: np.ndarray) -> np.ndarray:
+    z = standardise(arrays, features)
+    dist = ((z[:, None, :] - arrays.centroids[None, :, :]) ** 2).sum(axis=2)
+    return dist.argmin(axis=1)
+
+
+def resolve_features(arrays: SegmentationArrays, frame: pd.DataFrame) -> tuple[
+    np.ndarray, np.ndarray, np.ndarray, np.ndarray
+]:
+    """(features (n, 7) with NaN rows for unknown lookups, known mask, lookup mask, snapshot
+    row per input row: -1 unless the row was a lookup of a known visitor)."""
+    require_columns(frame, SEGMENT_FEATURES, "user_segmentation")
+    given = frame[list(SEGMENT_FEATURES)]
+    try:  # the usual case, numbers already: no per-column conversion
+        features = given.to_numpy(dtype=np.float64)
+    except (TypeError, ValueError):
+        features = given.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=np.float64)
+    ids = (pd.to_numeric(frame[VISITORID], errors="coerce").fillna(-1).astype(np.int64).to_numpy()
+           if VISITORID in frame.columns else np.full(len(frame), -1, dtype=np.int64))
+    known, rows = arrays.lookup(ids)
+    lookup = (features[:, :4] == -1).all(axis=1)
+    use_snapshot = lookup & known
+    if use_snapshot.any():
+        counts = arrays.snapshot_counts[rows[use_snapshot]]
+        features[use_snapshot] = np.column_stack([counts, ratios_from_counts(counts)])
+    features[lookup & ~known] = np.nan
+    return features, known, lookup, np.where(use_snapshot, rows, -1)
+
+
+class SegmentationModel(PythonModel):
+    """mlflow pyfunc: KMeans cluster and segment name for given or stored visitor features."""
+
+    def __init__(self) -> None:
+        self.arrays: SegmentationArrays | None = None
+        self.segment_names: list[str] = []
+
+    def load_context(self, context: Any) -> None:
+        self.arrays = SegmentationArrays.load(context.artifacts[ARRAYS_KEY])
+        meta = json.loads(Path(context.artifacts[META_KEY]).read_text())
+        self.segment_names = list(meta["segment_names"])
+        settle_gc()
+
+    def predict(self, context: Any, model_input: pd.DataFrame, params: Any = None) -> pd.DataFrame:
+        del context, params
+        if self.arrays is None:
+            msg = "user_segmentation artifacts not loaded; use mlflow.pyfunc.load_model"
+            raise ModelInputError(msg)
+        features, known, _, rows = resolve_features(self.arrays, pd.DataFrame(model_input))
+        valid = ~np.isnan(features).any(axis=1)
+        clusters = np.full(len(features), -1, dtype=np.int64)
+        if valid.any():
+            clusters[valid] = nearest_centroid(self.arrays, features[valid])
+        columns: dict[str, Any] = {
+            "cluster_id": clusters,
+            "segment": [self.segment_names[c] if c >= 0 else UNKNOWN_SEGMENT for c in clusters],
+            "known": known,
+        }
+        for i, name in enumerate(SEGMENT_FEATURES):
+            values = features[:, i]
+            columns[name] = (np.where(np.isnan(values), -1, values).astype(np.int64)
+                             if name in SEGMENT_COUNTS else values)
+        columns[DISTINCT_ITEMS] = self.arrays.distinct_items(rows)
+        return pd.DataFrame(columns)
+
+
+def segmentation_signature() -> Any:
+    inputs = [(VISITORID, "long", True)]
+    inputs += [(n, "long", True) for n in SEGMENT_COUNTS]
+    inputs += [(n, "double", True) for n in SEGMENT_FEATURES[4:]]
+    outputs = [("cluster_id", "long"), ("segment", "string"), ("known", "boolean")]
+    outputs += [(n, "long") for n in SEGMENT_COUNTS]
+    outputs += [(n, "double") for n in SEGMENT_FEATURES[4:]]
+    outputs += [(DISTINCT_ITEMS, "long")]
+    return schema_signature(inputs, outputs)
+
+
+def segmentation_input_example(known_visitor: int = -1) -> pd.DataFrame:
+    return pd.DataFrame({
+        VISITORID: [-1, known_visitor], "total_events": [60, -1], "total_views": [45, -1],
+        "total_addtocart": [6, -1], "total_transactions": [3, -1],
+        "view_ratio": [0.75, 0.0], "addtocart_ratio": [0.10, 0.0],
+        "transaction_ratio": [0.0667, 0.0],
+    })
+
+
+def _writer(arrays: SegmentationArrays, segment_names: Sequence[str]) -> Any:
+    def write(tmp: Path) -> dict[str, Path]:
+        meta = {"feature_names": list(SEGMENT_FEATURES), "segment_names": list(segment_names)}
+        return {ARRAYS_KEY: arrays.save(tmp / ARRAYS_FILE),
+                META_KEY: write_json(tmp / META_FILE, meta)}
+
+    return write
+
+
+def _example(arrays: SegmentationArrays) -> pd.DataFrame:
+    return segmentation_input_example(int(arrays.snapshot_ids[0]) if len(arrays.snapshot_ids)
+                                      else -1)
+
+
+def save_segmentation_arrays(
+    path: str | Path, arrays: SegmentationArrays, segment_names: Sequence[str]
+) -> Path:
+    return save_pyfunc(path, SegmentationModel(), _writer(arrays, segment_names),
+                       segmentation_signature(), _example(arrays))
+
+
+def log_segmentation_arrays(
+    arrays: SegmentationArrays, segment_names: Sequence[str], name: str = "pyfunc"
+) -> str:
+    return log_pyfunc(name, SegmentationModel(), _writer(arrays, segment_names),
+                      segmentation_signature(), _example(arrays))
+
+
+def save_segmentation_pyfunc(
+    path: str | Path, mean: Any, std: Any, centroids: Any, segment_names: Sequence[str],
+    snapshot: dict[int, Sequence[int]] | None = None,
+) -> Path:
+    """A small segmentation pyfunc from plain arrays (serving tests; no Spark).
+
+    snapshot: {visitorid: [total_events, total_views, total_addtocart, total_transactions]},
+    optionally with distinct_items as a fifth value (every entry then needs one).
+    """
+    snap = snapshot or {}
+    ids = np.array(sorted(snap), dtype=np.int64)
+    values = [list(snap[int(i)]) for i in ids]
+    counts = np.array([v[:4] for v in values], dtype=np.int64).reshape(len(ids), 4)
+    distinct = (np.array([v[4] for v in values], dtype=np.int64)
+                if values and all(len(v) > 4 for v in values) else None)
+    arrays = SegmentationArrays(
+        mean=np.asarray(mean, dtype=np.float64), std=np.asarray(std, dtype=np.float64),
+        centroids=np.asarray(centroids, dtype=np.float64), snapshot_ids=ids,
+        snapshot_counts=counts, snapshot_distinct=distinct,
+    )
+    if arrays.centroids.shape != (len(segment_names), len(SEGMENT_FEATURES)):
+        msg = (f"centroids must be (k, {len(SEGMENT_FEATURES)}) with k = len(segment_names), "
+               f"got {arrays.centroids.shape}")
+        raise ModelInputError(msg)
+    return save_segmentation_arrays(path, arrays, segment_names)

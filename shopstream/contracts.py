@@ -1,0 +1,181 @@
+"""What crosses a stage boundary, written once: columns, schemas, model names and their I/O.
+
+- the column vocabulary of every stage (events as produced, consumed, stored and trained on;
+  derived training columns; the models' request and response columns);
+- the Arrow schema of a Kafka message and of a stored batch (the Spark schema is derived from
+  it by :func:`spark_schema`, never retyped);
+- the registered model names, the serving alias and the tag that says which model a
+  registered version is;
+- each served model's input and output columns (its MLflow signature, the router's request
+  rows and the test fakes all read :data:`MODEL_IO`).
+
+Pure Python: pyarrow and pyspark are imported inside the functions that need them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+# ---- events (events.csv, Kafka messages, stored batches) ----------------------------------
+TIMESTAMP = "timestamp"  # epoch milliseconds, UTC
+VISITORID = "visitorid"
+EVENT = "event"
+ITEMID = "itemid"
+TRANSACTIONID = "transactionid"
+SEQ = "seq"  # 1-based row number in its source
+SOURCE = "source"  # the source file's digest (or a producer's stream id)
+KAFKA_PARTITION = "kafka_partition"
+KAFKA_OFFSET = "kafka_offset"
+
+CSV_FIELDS: tuple[str, ...] = (TIMESTAMP, VISITORID, EVENT, ITEMID, TRANSACTIONID)
+ID_FIELDS: tuple[str, ...] = (TIMESTAMP, VISITORID, ITEMID)
+
+VIEW = "view"
+ADDTOCART = "addtocart"
+TRANSACTION = "transaction"
+EVENT_TYPES: tuple[str, ...] = (VIEW, ADDTOCART, TRANSACTION)
+
+# ---- derived training columns ---------------------------------------------------------------
+EVENT_TIME = "event_time"  # timestamp as Spark TimestampType
+SESSION = "session_id"  # visitor-local session number (0, 1, …)
+SESSION_START = "session_start"
+CONFIDENCE = "confidence"
+POPULARITY = "popularity"
+LABEL = "label"
+WEIGHT = "weight"
+
+# ---- model inputs (the original API's names, kept exactly) --------------------------------
+TOTAL_EVENTS = "total_events"
+TOTAL_VIEWS = "total_views"
+TOTAL_ADDTOCART = "total_addtocart"
+TOTAL_TRANSACTIONS = "total_transactions"
+DISTINCT_ITEMS = "distinct_items"
+VIEW_RATIO = "view_ratio"
+ADDTOCART_RATIO = "addtocart_ratio"
+TRANSACTION_RATIO = "transaction_ratio"
+SEGMENT_COUNTS = (TOTAL_EVENTS, TOTAL_VIEWS, TOTAL_ADDTOCART, TOTAL_TRANSACTIONS)
+SEGMENT_FEATURES = (*SEGMENT_COUNTS, VIEW_RATIO, ADDTOCART_RATIO, TRANSACTION_RATIO)
+
+NUM_VIEWS = "num_views"
+NUM_ADDTOCART = "num_addtocart"
+DISTINCT_ITEMS_INTERACTED = "distinct_items_interacted"
+REQUIRED_SESSION_FEATURES = (NUM_VIEWS, NUM_ADDTOCART, DISTINCT_ITEMS_INTERACTED)
+
+# Recommender request columns.
+MODE = "mode"
+ITEMS = "items"  # a JSON list of item ids
+K = "k"
+EXCLUDE_PURCHASED = "exclude_purchased"
+
+# ---- model outputs --------------------------------------------------------------------------
+SCORES = "scores"  # a JSON list of scores, parallel to ITEMS
+STRATEGY = "strategy"
+PROBABILITY = "probability"
+WILL_TRANSACT = "will_transact"
+CLUSTER_ID = "cluster_id"
+SEGMENT = "segment"
+KNOWN = "known"
+
+# ---- registry --------------------------------------------------------------------------------
+RECOMMENDER = "recommender"
+TRANSACTION_PREDICTOR = "transaction_predictor"
+USER_SEGMENTATION = "user_segmentation"
+MODEL_NAMES: tuple[str, ...] = (RECOMMENDER, TRANSACTION_PREDICTOR, USER_SEGMENTATION)
+PRODUCTION_ALIAS = "production"
+MODEL_TYPE_TAG = "model_type"  # on every registered version: which model it is
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a model's request or response: name, MLflow type, required."""
+
+    name: str
+    type: str
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class ModelIO:
+    """A served model's request and response columns (its MLflow signature)."""
+
+    inputs: tuple[Column, ...]
+    outputs: tuple[Column, ...]
+
+    @property
+    def input_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.inputs)
+
+    @property
+    def output_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.outputs)
+
+
+MODEL_IO: dict[str, ModelIO] = {
+    RECOMMENDER: ModelIO(
+        inputs=(Column(MODE, "string"), Column(VISITORID, "long"), Column(ITEMS, "string"),
+                Column(K, "long"), Column(EXCLUDE_PURCHASED, "boolean")),
+        outputs=(Column(ITEMS, "string"), Column(SCORES, "string"), Column(STRATEGY, "string")),
+    ),
+    TRANSACTION_PREDICTOR: ModelIO(
+        # The seed contract's three counts; a version adds its other session features as
+        # optional double columns (missing ones take their training medians).
+        inputs=tuple(Column(n, "long") for n in REQUIRED_SESSION_FEATURES),
+        outputs=(Column(PROBABILITY, "double"), Column(WILL_TRANSACT, "boolean")),
+    ),
+    USER_SEGMENTATION: ModelIO(
+        inputs=(Column(VISITORID, "long"), *(Column(n, "long") for n in SEGMENT_COUNTS),
+                *(Column(n, "double") for n in SEGMENT_FEATURES[len(SEGMENT_COUNTS):])),
+        outputs=(Column(CLUSTER_ID, "long"), Column(SEGMENT, "string"), Column(KNOWN, "boolean"),
+                 *(Column(n, "long") for n in SEGMENT_COUNTS),
+                 *(Column(n, "double") for n in SEGMENT_FEATURES[len(SEGMENT_COUNTS):]),
+                 Column(DISTINCT_ITEMS, "long")),
+    ),
+}
+
+
+# ---- batch range "A-B" (CLI, MLproject, batch index) ---------------------------------------
+def parse_batch_range(spec: str | None) -> tuple[int, int] | None:
+    """ "A-B" → (A, B); "A" → (A, A); None/"" → None. Raises ValueError with a usable message."""
+    if spec is None or not spec.strip():
+        return None
+    parts = spec.replace(" ", "").split("-")
+    try:
+        low, high = int(parts[0]), int(parts[-1])
+    except ValueError:
+        msg = f"batch range must be 'A-B' or 'A' (e.g. 1-50 or 7), got {spec!r}"
+        raise ValueError(msg) from None
+    if len(parts) > 2 or low < 1 or high < low:
+        msg = f"batch range must be 'A-B' or 'A' with 1 <= A <= B (e.g. 1-50), got {spec!r}"
+        raise ValueError(msg)
+    return low, high
+
+
+# ---- schemas ---------------------------------------------------------------------------------
+def event_schema() -> pa.Schema:
+    """The decoded Kafka message: the five CSV fields plus seq and source."""
+    import pyarrow as pa
+
+    return pa.schema([
+        (TIMESTAMP, pa.int64()), (VISITORID, pa.int64()), (EVENT, pa.string()),
+        (ITEMID, pa.int64()), (TRANSACTIONID, pa.int64()), (SEQ, pa.int64()),
+        (SOURCE, pa.string()),
+    ])
+
+
+def batch_schema() -> pa.Schema:
+    """Columns of a stored batch (docs/contracts.md)."""
+    import pyarrow as pa
+
+    return event_schema().append(pa.field(KAFKA_PARTITION, pa.int32())).append(
+        pa.field(KAFKA_OFFSET, pa.int64()))
+
+
+def spark_schema(schema: pa.Schema) -> Any:
+    """The pyspark StructType of an Arrow schema (the Spark side never retypes a contract)."""
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    return from_arrow_schema(schema)
