@@ -11,9 +11,5 @@ class NoDataError(PipelinesError):
     """The selected batches / file / date range hold no (or too few) events."""
 
 
-class ModelInputError(PipelinesError):
-    """A pyfunc got an input frame it cannot score (missing column, bad mode)."""
-
-
 class PromotionError(PipelinesError):
     """A registered model / version / alias needed for promotion does not exist."""

@@ -40,7 +40,7 @@ SAMPLE_ROWS: dict[str, dict[str, Any]] = {
 
 def scoring_env(settings: Settings, workers: int) -> dict[str, str]:
     """Environment of a scoring server: tracking URI, object store keys, venv bin first on PATH."""
-    from pipelines.models.pyfunc_common import SCORING_SERVER_ENV  # not at import: numpy, pandas
+    from shopstream.model_runtime import SCORING_SERVER_ENV  # not at import: numpy, pandas
 
     env = dict(os.environ)
     env.update(settings.aws_env())

@@ -14,3 +14,7 @@ class ConfigError(ShopstreamError):
 
 class ServiceError(ShopstreamError):
     """A service (Kafka, S3, MLflow, a scoring server) is unreachable or failed to start."""
+
+
+class ModelInputError(ShopstreamError):
+    """A served model got an input frame it cannot score (missing column, bad mode)."""

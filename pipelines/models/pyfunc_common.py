@@ -1,127 +1,94 @@
-"""Helpers shared by the JVM-free pyfunc models: signatures, artifact saving, input checks.
+"""Saving and logging the JVM-free pyfunc models as MLflow "models from code".
 
-Pure numpy/pandas; mlflow is imported inside the functions that need it.
+A model package (``pipelines/models/<model>/``) holds a ``model_code.py`` that MLflow runs when
+it loads a version (it calls ``mlflow.models.set_model``), and a ``pyfunc.py`` whose imports
+are its own package (relative), numpy, pandas, mlflow and :mod:`shopstream.model_runtime`.
+The package is copied into every version (``code_paths``, without caches), so nothing is
+pickled and a registered version keeps loading after the training code moves: MLflow puts
+the version's ``code/`` folder first on ``sys.path`` and ``model_code.py`` imports
+``<model>.pyfunc`` from there.
 """
 
 from __future__ import annotations
 
-import json
+import shutil
+import sys
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-import numpy as np
-import pandas as pd
-
-from pipelines.errors import ModelInputError
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import pandas as pd
     from mlflow.models import ModelSignature
-    from mlflow.pyfunc import PythonModel
+
+    from shopstream.contracts import Column, ModelIO
+
+MODELS_DIR = Path(__file__).resolve().parent
+MODEL_CODE_FILE = "model_code.py"
+PYFUNC_NAME = "pyfunc"
+ArtifactWriter = Callable[[Path], dict[str, Path]]
 
 
-def parse_id_list(text: Any) -> list[int]:
-    """A JSON list of item ids (as sent in the `items` column) → list of int; "" / None → []."""
-    if text is None or (isinstance(text, float) and np.isnan(text)):
-        return []
-    if isinstance(text, list | tuple | np.ndarray):
-        return [int(v) for v in text]
-    stripped = str(text).strip()
-    if not stripped:
-        return []
-    try:
-        values = json.loads(stripped)
-    except json.JSONDecodeError as e:
-        msg = f"`items` must be a JSON list of item ids like \"[1, 2]\", got {stripped!r}"
-        raise ModelInputError(msg) from e
-    if not isinstance(values, list):
-        msg = f"`items` must be a JSON list of item ids like \"[1, 2]\", got {stripped!r}"
-        raise ModelInputError(msg)
-    return [int(v) for v in values]
-
-
-def require_columns(frame: pd.DataFrame, names: Sequence[str], model: str) -> None:
-    missing = [n for n in names if n not in frame.columns]
-    if missing:
-        msg = f"{model} input lacks column(s) {missing}; send them (see docs/contracts.md)"
-        raise ModelInputError(msg)
-
-
-def schema_signature(
-    inputs: Sequence[tuple[str, str, bool]], outputs: Sequence[tuple[str, str]]
-) -> ModelSignature:
-    """A signature from (name, mlflow type, required) inputs and (name, type) outputs."""
+def signature_of(io: ModelIO, extra_inputs: Sequence[Column] = ()) -> ModelSignature:
+    """The MLflow signature of a contract's ModelIO (plus a version's optional inputs)."""
     from mlflow.models import ModelSignature
     from mlflow.types import ColSpec, Schema
 
     return ModelSignature(
-        inputs=Schema([ColSpec(t, n, required=r) for n, t, r in inputs]),
-        outputs=Schema([ColSpec(t, n) for n, t in outputs]),
+        inputs=Schema([ColSpec(c.type, c.name, required=c.required)
+                       for c in (*io.inputs, *extra_inputs)]),
+        outputs=Schema([ColSpec(c.type, c.name) for c in io.outputs]),
     )
 
 
-def write_json(path: Path, payload: Mapping[str, Any]) -> Path:
-    path.write_text(json.dumps(payload, indent=1, default=_json_default))
-    return path
+@contextmanager
+def model_code(package: str) -> Iterator[tuple[str, list[str]]]:
+    """(model_code.py, [a cache-free copy of the package]) for mlflow's save/log_model, with
+    the package importable under its bare name while MLflow runs the code to check it."""
+    with tempfile.TemporaryDirectory(prefix="shopstream-code-") as tmp:
+        bundle = Path(tmp) / package
+        shutil.copytree(MODELS_DIR / package, bundle,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        sys.path.insert(0, tmp)
+        try:
+            yield str(bundle / MODEL_CODE_FILE), [str(bundle)]
+        finally:
+            sys.path.remove(tmp)
 
 
-def _json_default(value: Any) -> Any:
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.floating):
-        return float(value)
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    msg = f"not JSON-serialisable: {type(value).__name__}"
-    raise TypeError(msg)
-
-
-def save_pyfunc(
-    path: str | Path,
-    python_model: PythonModel,
-    write_artifacts: Any,
-    signature: ModelSignature,
-    input_example: pd.DataFrame,
-) -> Path:
-    """mlflow.pyfunc.save_model with the artifact files `write_artifacts(dir)` returns."""
+def save_pyfunc(path: str | Path, package: str, write_artifacts: ArtifactWriter,
+                signature: ModelSignature, input_example: pd.DataFrame) -> Path:
+    """mlflow.pyfunc.save_model of the package's model code with its artifact files."""
     import mlflow.pyfunc
 
     target = Path(path)
-    with tempfile.TemporaryDirectory(prefix="shopstream-pyfunc-") as tmp:
-        artifacts: dict[str, str] = {k: str(v) for k, v in write_artifacts(Path(tmp)).items()}
+    with tempfile.TemporaryDirectory(prefix="shopstream-pyfunc-") as tmp, \
+            model_code(package) as (code_file, code_paths):
         mlflow.pyfunc.save_model(
-            str(target),
-            python_model=python_model,
-            artifacts=artifacts,
-            signature=signature,
-            input_example=input_example,
-            pip_requirements=pyfunc_requirements(),
-        )
+            str(target), python_model=code_file, code_paths=code_paths,
+            artifacts=_artifacts(write_artifacts, Path(tmp)), signature=signature,
+            input_example=input_example, pip_requirements=pyfunc_requirements())
     return target
 
 
-def log_pyfunc(
-    name: str,
-    python_model: PythonModel,
-    write_artifacts: Any,
-    signature: ModelSignature,
-    input_example: pd.DataFrame,
-) -> str:
-    """mlflow.pyfunc.log_model into the active run; returns the logged model's URI."""
+def log_pyfunc(package: str, write_artifacts: ArtifactWriter, signature: ModelSignature,
+               input_example: pd.DataFrame, name: str = PYFUNC_NAME) -> str:
+    """mlflow.pyfunc.log_model of the package's model code into the active run; its URI."""
     import mlflow.pyfunc
 
-    with tempfile.TemporaryDirectory(prefix="shopstream-pyfunc-") as tmp:
-        artifacts: dict[str, str] = {k: str(v) for k, v in write_artifacts(Path(tmp)).items()}
+    with tempfile.TemporaryDirectory(prefix="shopstream-pyfunc-") as tmp, \
+            model_code(package) as (code_file, code_paths):
         info = mlflow.pyfunc.log_model(
-            name=name,
-            python_model=python_model,
-            artifacts=artifacts,
-            signature=signature,
-            input_example=input_example,
-            pip_requirements=pyfunc_requirements(),
-        )
+            name=name, python_model=code_file, code_paths=code_paths,
+            artifacts=_artifacts(write_artifacts, Path(tmp)), signature=signature,
+            input_example=input_example, pip_requirements=pyfunc_requirements())
     return str(info.model_uri)
+
+
+def _artifacts(write_artifacts: ArtifactWriter, folder: Path) -> dict[str, str]:
+    return {k: str(v) for k, v in write_artifacts(folder).items()}
 
 
 def pyfunc_requirements() -> list[str]:
@@ -131,18 +98,3 @@ def pyfunc_requirements() -> list[str]:
     return [f"mlflow=={version('mlflow')}", f"numpy=={version('numpy')}",
             f"pandas=={version('pandas')}", f"scikit-learn=={version('scikit-learn')}"]
 
-
-SCORING_SERVER_ENV = "SHOPSTREAM_SCORING_SERVER"  # set by `shopstream serve` for its servers
-
-
-def settle_gc() -> None:
-    """In a scoring server, settle the GC once the model is loaded (see
-    :func:`shopstream.gc_tuning.settle_for_serving`). Elsewhere (training, promotion, tests)
-    it does nothing: those processes keep creating and dropping large objects. Called at the
-    end of load_context."""
-    import os
-
-    if os.environ.get(SCORING_SERVER_ENV) == "1":
-        from shopstream.gc_tuning import settle_for_serving
-
-        settle_for_serving()

@@ -28,9 +28,9 @@ exclude_purchased → items, scores, strategy):
   Both fill up with popular items when the neighbours run short and answer ``popular``
   when no given item has neighbours.
 
-Build a small model without Spark with :func:`save_recommender_pyfunc`. The model class is
-imported by reference, so the scoring environment needs this project installed (``mlflow
-models serve --env-manager local`` from the project venv).
+Build a small model without Spark with :func:`save_recommender_pyfunc`. This package travels
+with every registered version (see :mod:`pipelines.models.pyfunc_common`): module-level
+imports stay within the package, numpy, pandas, mlflow and shopstream's runtime.
 """
 
 from __future__ import annotations
@@ -46,17 +46,13 @@ import numpy as np
 import pandas as pd
 from mlflow.pyfunc import PythonModel  # the base class must exist when this module loads
 
-from pipelines.errors import ModelInputError
-from pipelines.models.pyfunc_common import (
-    log_pyfunc,
-    parse_id_list,
-    require_columns,
-    save_pyfunc,
-    schema_signature,
-    settle_gc,
-)
-from pipelines.models.recommender.factor_index import FactorIndex
+from shopstream.contracts import MODEL_IO, RECOMMENDER
+from shopstream.errors import ModelInputError
+from shopstream.model_runtime import parse_id_list, require_columns, settle_gc
 
+from .factor_index import FactorIndex
+
+PACKAGE = "recommender"  # this package, as it travels with a version
 ARTIFACT_KEY = "recommender"
 ARTIFACT_FILE = "recommender.npz"
 MODES = ("visitor", "session", "similar")
@@ -307,11 +303,9 @@ class RecommenderModel(PythonModel):
 
 
 def recommender_signature() -> Any:
-    return schema_signature(
-        [("mode", "string", True), ("visitorid", "long", True), ("items", "string", True),
-         ("k", "long", True), ("exclude_purchased", "boolean", True)],
-        [("items", "string"), ("scores", "string"), ("strategy", "string")],
-    )
+    from pipelines.models.pyfunc_common import signature_of
+
+    return signature_of(MODEL_IO[RECOMMENDER])
 
 
 def recommender_input_example(visitorid: int = -1, item: int | None = None) -> pd.DataFrame:
@@ -368,16 +362,20 @@ def save_recommender_arrays(path: str | Path, arrays: RecommenderArrays) -> Path
         int(arrays.user_ids[0]) if len(arrays.user_ids) else -1,
         int(arrays.item_ids[0]) if len(arrays.item_ids) else None,
     )
-    return save_pyfunc(path, RecommenderModel(), _writer(arrays), recommender_signature(), example)
+    from pipelines.models.pyfunc_common import save_pyfunc
+
+    return save_pyfunc(path, PACKAGE, _writer(arrays), recommender_signature(), example)
 
 
-def log_recommender_arrays(arrays: RecommenderArrays, name: str = "pyfunc") -> str:
+def log_recommender_arrays(arrays: RecommenderArrays) -> str:
     """Log the pyfunc into the active MLflow run; returns its model URI."""
     example = recommender_input_example(
         int(arrays.user_ids[0]) if len(arrays.user_ids) else -1,
         int(arrays.item_ids[0]) if len(arrays.item_ids) else None,
     )
-    return log_pyfunc(name, RecommenderModel(), _writer(arrays), recommender_signature(), example)
+    from pipelines.models.pyfunc_common import log_pyfunc
+
+    return log_pyfunc(PACKAGE, _writer(arrays), recommender_signature(), example)
 
 
 def save_recommender_pyfunc(

@@ -18,8 +18,8 @@ Probability: rf → Σ w_t·p_t / Σ w_t; gbt → 1 / (1 + exp(-2·Σ w_t·v_t))
 Missing optional feature columns (or NaN values) take their training median (fill_values).
 Output: ``probability`` (float) and ``will_transact`` (probability ≥ threshold).
 
-Build a small model without Spark with :func:`save_transaction_pyfunc`. Needs this project
-installed where it is served (``--env-manager local`` from the project venv).
+Build a small model without Spark with :func:`save_transaction_pyfunc`. This package travels
+with every registered version (see :mod:`pipelines.models.pyfunc_common`).
 """
 
 from __future__ import annotations
@@ -34,17 +34,17 @@ import numpy as np
 import pandas as pd
 from mlflow.pyfunc import PythonModel  # the base class must exist when this module loads
 
-from pipelines.errors import ModelInputError
-from pipelines.models.pyfunc_common import (
-    log_pyfunc,
-    require_columns,
-    save_pyfunc,
-    schema_signature,
-    settle_gc,
-    write_json,
+from shopstream.contracts import (
+    MODEL_IO,
+    PROBABILITY,
+    REQUIRED_SESSION_FEATURES,
+    TRANSACTION_PREDICTOR,
+    WILL_TRANSACT,
 )
-from shopstream.contracts import REQUIRED_SESSION_FEATURES
+from shopstream.errors import ModelInputError
+from shopstream.model_runtime import require_columns, settle_gc, write_json
 
+PACKAGE = "transaction_predictor"  # this package, as it travels with a version
 TREES_KEY = "trees"
 META_KEY = "meta"
 TREES_FILE = "transaction_trees.npz"
@@ -156,13 +156,17 @@ class TransactionModel(PythonModel):
             raise ModelInputError(msg)
         x = feature_matrix(pd.DataFrame(model_input), self.meta)
         proba = ensemble_probability(self.trees, self.meta.model_type, x)
-        return pd.DataFrame({"probability": proba, "will_transact": proba >= self.meta.threshold})
+        return pd.DataFrame({PROBABILITY: proba, WILL_TRANSACT: proba >= self.meta.threshold})
 
 
 def transaction_signature(meta: TransactionMeta) -> Any:
-    inputs = [(n, "long", True) for n in meta.required]
-    inputs += [(n, "double", False) for n in meta.feature_names if n not in meta.required]
-    return schema_signature(inputs, [("probability", "double"), ("will_transact", "boolean")])
+    """The contract's required counts, plus this version's other features as optional."""
+    from pipelines.models.pyfunc_common import signature_of
+    from shopstream.contracts import Column
+
+    optional = [Column(n, "double", required=False) for n in meta.feature_names
+                if n not in meta.required]
+    return signature_of(MODEL_IO[TRANSACTION_PREDICTOR], optional)
 
 
 def transaction_input_example(meta: TransactionMeta) -> pd.DataFrame:
@@ -181,13 +185,17 @@ def _writer(trees: TreeEnsemble, meta: TransactionMeta) -> Any:
 
 
 def save_transaction_arrays(path: str | Path, trees: TreeEnsemble, meta: TransactionMeta) -> Path:
-    return save_pyfunc(path, TransactionModel(), _writer(trees, meta),
-                       transaction_signature(meta), transaction_input_example(meta))
+    from pipelines.models.pyfunc_common import save_pyfunc
+
+    return save_pyfunc(path, PACKAGE, _writer(trees, meta), transaction_signature(meta),
+                       transaction_input_example(meta))
 
 
-def log_transaction_arrays(trees: TreeEnsemble, meta: TransactionMeta, name: str = "pyfunc") -> str:
-    return log_pyfunc(name, TransactionModel(), _writer(trees, meta),
-                      transaction_signature(meta), transaction_input_example(meta))
+def log_transaction_arrays(trees: TreeEnsemble, meta: TransactionMeta) -> str:
+    from pipelines.models.pyfunc_common import log_pyfunc
+
+    return log_pyfunc(PACKAGE, _writer(trees, meta), transaction_signature(meta),
+                      transaction_input_example(meta))
 
 
 def stump_ensemble(

@@ -33,17 +33,21 @@ import numpy as np
 import pandas as pd
 from mlflow.pyfunc import PythonModel  # the base class must exist when this module loads
 
-from pipelines.errors import ModelInputError
-from pipelines.models.pyfunc_common import (
-    log_pyfunc,
-    require_columns,
-    save_pyfunc,
-    schema_signature,
-    settle_gc,
-    write_json,
+from shopstream.contracts import (
+    CLUSTER_ID,
+    DISTINCT_ITEMS,
+    KNOWN,
+    MODEL_IO,
+    SEGMENT,
+    SEGMENT_COUNTS,
+    SEGMENT_FEATURES,
+    USER_SEGMENTATION,
+    VISITORID,
 )
-from shopstream.contracts import DISTINCT_ITEMS, SEGMENT_COUNTS, SEGMENT_FEATURES, VISITORID
+from shopstream.errors import ModelInputError
+from shopstream.model_runtime import require_columns, settle_gc, write_json
 
+PACKAGE = "user_segmentation"  # this package, as it travels with a version
 ARRAYS_KEY = "arrays"
 META_KEY = "meta"
 ARRAYS_FILE = "segmentation.npz"
@@ -155,9 +159,9 @@ class SegmentationModel(PythonModel):
         if valid.any():
             clusters[valid] = nearest_centroid(self.arrays, features[valid])
         columns: dict[str, Any] = {
-            "cluster_id": clusters,
-            "segment": [self.segment_names[c] if c >= 0 else UNKNOWN_SEGMENT for c in clusters],
-            "known": known,
+            CLUSTER_ID: clusters,
+            SEGMENT: [self.segment_names[c] if c >= 0 else UNKNOWN_SEGMENT for c in clusters],
+            KNOWN: known,
         }
         for i, name in enumerate(SEGMENT_FEATURES):
             values = features[:, i]
@@ -168,14 +172,9 @@ class SegmentationModel(PythonModel):
 
 
 def segmentation_signature() -> Any:
-    inputs = [(VISITORID, "long", True)]
-    inputs += [(n, "long", True) for n in SEGMENT_COUNTS]
-    inputs += [(n, "double", True) for n in SEGMENT_FEATURES[4:]]
-    outputs = [("cluster_id", "long"), ("segment", "string"), ("known", "boolean")]
-    outputs += [(n, "long") for n in SEGMENT_COUNTS]
-    outputs += [(n, "double") for n in SEGMENT_FEATURES[4:]]
-    outputs += [(DISTINCT_ITEMS, "long")]
-    return schema_signature(inputs, outputs)
+    from pipelines.models.pyfunc_common import signature_of
+
+    return signature_of(MODEL_IO[USER_SEGMENTATION])
 
 
 def segmentation_input_example(known_visitor: int = -1) -> pd.DataFrame:
@@ -204,15 +203,17 @@ def _example(arrays: SegmentationArrays) -> pd.DataFrame:
 def save_segmentation_arrays(
     path: str | Path, arrays: SegmentationArrays, segment_names: Sequence[str]
 ) -> Path:
-    return save_pyfunc(path, SegmentationModel(), _writer(arrays, segment_names),
-                       segmentation_signature(), _example(arrays))
+    from pipelines.models.pyfunc_common import save_pyfunc
+
+    return save_pyfunc(path, PACKAGE, _writer(arrays, segment_names), segmentation_signature(),
+                       _example(arrays))
 
 
-def log_segmentation_arrays(
-    arrays: SegmentationArrays, segment_names: Sequence[str], name: str = "pyfunc"
-) -> str:
-    return log_pyfunc(name, SegmentationModel(), _writer(arrays, segment_names),
-                      segmentation_signature(), _example(arrays))
+def log_segmentation_arrays(arrays: SegmentationArrays, segment_names: Sequence[str]) -> str:
+    from pipelines.models.pyfunc_common import log_pyfunc
+
+    return log_pyfunc(PACKAGE, _writer(arrays, segment_names), segmentation_signature(),
+                      _example(arrays))
 
 
 def save_segmentation_pyfunc(

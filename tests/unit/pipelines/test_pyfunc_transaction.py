@@ -8,13 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipelines.errors import ModelInputError
 from pipelines.models.transaction_predictor.pyfunc import (
     TreeEnsemble,
     ensemble_probability,
     save_transaction_pyfunc,
     stump_ensemble,
 )
+from shopstream.errors import ModelInputError
 
 pytestmark = pytest.mark.unit
 

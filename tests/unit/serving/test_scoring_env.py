@@ -6,8 +6,8 @@ import gc
 
 import pytest
 
-from pipelines.models.pyfunc_common import SCORING_SERVER_ENV, settle_gc
 from serving.scoring import scoring_env
+from shopstream.model_runtime import SCORING_SERVER_ENV, settle_gc
 from shopstream.settings import Settings
 
 

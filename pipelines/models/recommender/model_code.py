@@ -1,0 +1,11 @@
+"""MLflow's entry for a registered recommender version ("models from code").
+
+MLflow copies this file into each version and runs it on load; the package beside it travels
+with the version as code/recommender/ (first on sys.path then), so the import below does not depend
+on where the training code lives today. Not imported by the training code.
+"""
+
+from mlflow.models import set_model
+from recommender.pyfunc import RecommenderModel
+
+set_model(RecommenderModel())
