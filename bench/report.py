@@ -30,13 +30,13 @@ BENCHES = (
     ("Serving", "serving.json", "bench/serving_bench.py"),
 )
 
-TRAIN_METRICS = {
-    "recommender": ("hr_at_10", "ndcg_at_10", "recall_at_20", "mrr_at_20", "coverage",
-                    "popularity_hr_at_10", "popularity_ndcg_at_10"),
-    "transaction_predictor": ("roc_auc", "pr_auc", "base_rate", "precision", "recall",
-                              "threshold"),
-    "user_segmentation": ("k", "silhouette", "sizes"),
-}
+
+
+def train_metrics() -> dict[str, tuple[str, ...]]:
+    """Each model's reported metrics, from its spec (plus whatever extra its JSON carries)."""
+    from pipelines.models.registry import SPECS
+
+    return {s.name: s.json_metrics for s in SPECS}
 
 
 def _load(name: str) -> dict[str, Any] | None:
@@ -154,10 +154,11 @@ def training_section(demo: dict[str, Any] | None, bench: dict[str, Any] | None) 
     if not models:
         return [*lines, "_not run yet: `make demo`_", ""]
     lines += ["| model | version | promoted | metrics |", "|---|---|---|---|"]
-    for name, keys in TRAIN_METRICS.items():
+    for name, keys in train_metrics().items():
         info = models.get(name) or {}
         metrics = info.get("metrics") or {}
-        shown = ", ".join(f"{k}={_fmt(metrics.get(k))}" for k in keys if k in metrics)
+        ordered = [*keys, *(k for k in metrics if k not in keys)]
+        shown = ", ".join(f"{k}={_fmt(metrics.get(k))}" for k in ordered if k in metrics)
         lines.append(f"| {name} | {_fmt(info.get('version'))} | {_fmt(info.get('promoted'))} "
                      f"| {shown} |")
     seconds = demo.get("train", {}).get("seconds") if demo else None

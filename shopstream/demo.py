@@ -109,34 +109,25 @@ def _health_ok(url: str) -> bool:
     return response.status_code == 200 and response.json().get("status") == "ok"
 
 
-def _command_exists(name: str) -> bool:
-    from shopstream.cli import app
-
-    return any(c.name == name for c in app.registered_commands)
-
-
 def run_demo(settings: Settings, events: int | None) -> list[StageResult]:
     results: list[StageResult] = []
     state = _raw_file_state(settings)
-    if state == "missing" and _command_exists("generate"):
+    if state == "missing":
         args = ["generate", "--out", str(settings.events_file)]
         if events:
             args += ["--events", str(events)]
         results.append(run_stage("generate", args))
-    elif state != "missing":
+    else:
         results.append(StageResult("generate", True, 0.0, {"path": str(settings.events_file)},
                                    note=f"using the existing {state} file"))
-    if _command_exists("produce") and ingest_needed(settings):
+    if ingest_needed(settings):
         results.append(run_stage("produce", ["produce", "--file", str(settings.events_file)]))
         results.append(run_stage("consume", ["consume", "--until-idle", "15"]))
-    elif _command_exists("produce"):
+    else:
         results.append(StageResult("produce", True, 0.0, note="already ingested; skipped"))
-    if _command_exists("batches"):
-        results.append(run_stage("batches", ["batches"]))
-    if _command_exists("train"):
-        results.append(run_stage("train", ["train"]))
-    if _command_exists("serve"):
-        results.append(start_router(settings))
+    results.append(run_stage("batches", ["batches"]))
+    results.append(run_stage("train", ["train"]))
+    results.append(start_router(settings))
     return results
 
 

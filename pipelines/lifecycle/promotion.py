@@ -57,7 +57,7 @@ def model_spec(settings: Settings, name: str, version: str) -> ModelSpec:
     if not kind:
         msg = (f"{name} v{version} has no {MODEL_TYPE_TAG!r} tag, so its model type is unknown; "
                f"set it (MlflowClient().set_model_version_tag({name!r}, {version!r}, "
-               f"{MODEL_TYPE_TAG!r}, 'recommender'|…)) or register it with `shopstream train`")
+               f"{MODEL_TYPE_TAG!r}, <model type>)) or register it with `shopstream train`")
         raise PromotionError(msg)
     return spec_of(kind)
 
