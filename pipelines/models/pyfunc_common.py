@@ -44,12 +44,14 @@ def signature_of(io: ModelIO, extra_inputs: Sequence[Column] = ()) -> ModelSigna
 
 
 @contextmanager
-def model_code(package: str) -> Iterator[tuple[str, list[str]]]:
+def model_code(package: str | Path) -> Iterator[tuple[str, list[str]]]:
     """(model_code.py, [a cache-free copy of the package]) for mlflow's save/log_model, with
-    the package importable under its bare name while MLflow runs the code to check it."""
+    the package importable under its bare name while MLflow runs the code to check it.
+    `package` is a folder of pipelines/models by name, or any package folder."""
+    source = MODELS_DIR / package if isinstance(package, str) else package
     with tempfile.TemporaryDirectory(prefix="shopstream-code-") as tmp:
-        bundle = Path(tmp) / package
-        shutil.copytree(MODELS_DIR / package, bundle,
+        bundle = Path(tmp) / source.name
+        shutil.copytree(source, bundle,
                         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         sys.path.insert(0, tmp)
         try:
@@ -58,7 +60,7 @@ def model_code(package: str) -> Iterator[tuple[str, list[str]]]:
             sys.path.remove(tmp)
 
 
-def save_pyfunc(path: str | Path, package: str, write_artifacts: ArtifactWriter,
+def save_pyfunc(path: str | Path, package: str | Path, write_artifacts: ArtifactWriter,
                 signature: ModelSignature, input_example: pd.DataFrame) -> Path:
     """mlflow.pyfunc.save_model of the package's model code with its artifact files."""
     import mlflow.pyfunc
@@ -73,7 +75,7 @@ def save_pyfunc(path: str | Path, package: str, write_artifacts: ArtifactWriter,
     return target
 
 
-def log_pyfunc(package: str, write_artifacts: ArtifactWriter, signature: ModelSignature,
+def log_pyfunc(package: str | Path, write_artifacts: ArtifactWriter, signature: ModelSignature,
                input_example: pd.DataFrame, name: str = PYFUNC_NAME) -> str:
     """mlflow.pyfunc.log_model of the package's model code into the active run; its URI."""
     import mlflow.pyfunc

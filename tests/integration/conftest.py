@@ -7,6 +7,7 @@ after `make test` started it) and left running: `shopstream stack down` stops it
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -18,9 +19,15 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 
+INTEGRATION_DIR = Path(__file__).resolve().parent
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the tests under tests/integration (this hook sees every collected item, unit
+    tests included, so it must look at where each one lives)."""
     for item in items:
-        item.add_marker(pytest.mark.integration)
+        if INTEGRATION_DIR in Path(str(item.path)).resolve().parents:
+            item.add_marker(pytest.mark.integration)
 
 
 @pytest.fixture(scope="session")

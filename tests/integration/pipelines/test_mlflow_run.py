@@ -1,0 +1,146 @@
+"""`mlflow run .` as a user types it: the real command line, against the local tracking server.
+
+The small generated history is stored as numbered batches in a bucket of its own, so the
+entry points' default data selection (the whole batch index) has something to read.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from shopstream import contracts
+from shopstream.settings import PROJECT_ROOT, Settings
+from tests.conftest import unique
+
+pytestmark = [pytest.mark.spark, pytest.mark.slow]
+BATCH_ROWS = 10_000
+SMALL = {"als_alphas": "20", "als_max_iter": "4", "num_trees": "8", "max_depth": "5",
+         "k_max": "4"}
+
+
+@pytest.fixture(scope="module")
+def batch_settings(live_stack: Settings, small_events_file: Path) -> Settings:
+    """The small history as parquet batches + index entries in a fresh bucket."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from infra.s3 import ensure_buckets, s3_client
+    from ingestion.batch_index import BatchEntry, write_entry
+
+    settings = live_stack.model_copy(update={"events_bucket": unique("test-mlflow-run")})
+    ensure_buckets(settings, (settings.events_bucket,))
+    client = s3_client(settings)
+    frame = pd.read_csv(small_events_file)
+    frame[contracts.SEQ] = range(1, len(frame) + 1)
+    frame[contracts.SOURCE] = "small"
+    frame[contracts.KAFKA_PARTITION] = 0
+    frame[contracts.KAFKA_OFFSET] = frame[contracts.SEQ] - 1
+    for number, start in enumerate(range(0, len(frame), BATCH_ROWS), start=1):
+        part = frame.iloc[start:start + BATCH_ROWS]
+        table = pa.Table.from_pandas(part, schema=contracts.batch_schema(), preserve_index=False)
+        body = io.BytesIO()
+        pq.write_table(table, body)
+        key = f"{settings.batches_prefix}/part-{number:06d}.parquet"
+        client.put_object(Bucket=settings.events_bucket, Key=key, Body=body.getvalue())
+        offsets = [int(part[contracts.KAFKA_OFFSET].min()), int(part[contracts.KAFKA_OFFSET].max())]
+        write_entry(client, settings, BatchEntry(
+            number=number, key=key, format="parquet", rows=len(part), offsets={"0": offsets},
+            min_ts=None, max_ts=None, sha256=f"small-{number}",
+            created_at="2026-01-01T00:00:00Z"))
+    return settings
+
+
+def mlflow_run(settings: Settings, entry: str, experiment: str, **params: str) -> str:
+    """`mlflow run . -e entry --env-manager local -P k=v …`; returns its stderr."""
+    bin_dir = Path(sys.executable).parent
+    argv = [str(bin_dir / "mlflow"), "run", ".", "-e", entry, "--env-manager", "local",
+            "--experiment-name", experiment]
+    for key, value in params.items():
+        argv += ["-P", f"{key}={value}"]
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
+           "MLFLOW_TRACKING_URI": settings.tracking_uri,
+           "SHOPSTREAM_EVENTS_BUCKET": settings.events_bucket}
+    done = subprocess.run(argv, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True,
+                          timeout=900, check=False)
+    assert done.returncode == 0, f"{' '.join(argv)} failed:\n{done.stderr[-4000:]}"
+    return done.stderr
+
+
+def _client(settings: Settings) -> Any:
+    from mlflow.tracking import MlflowClient
+
+    return MlflowClient(tracking_uri=settings.tracking_uri)
+
+
+def test_main_with_its_defaults_registers_and_promotes_all_models(batch_settings: Settings) -> None:
+    prefix, experiment = f"{unique('run-main')}-", unique("test-mlflow-run")
+    mlflow_run(batch_settings, "main", experiment, name_prefix=prefix)
+    client = _client(batch_settings)
+    for name in contracts.MODEL_NAMES:
+        version = client.get_model_version_by_alias(f"{prefix}{name}",
+                                                    contracts.PRODUCTION_ALIAS)
+        assert version.tags[contracts.MODEL_TYPE_TAG] == name
+        assert version.tags["batches"] == "1-4"
+        run = client.get_run(version.run_id)
+        parent = client.get_run(run.data.tags["mlflow.parentRunId"])
+        assert parent.data.tags["mlflow.project.entryPoint"] == "main"
+
+
+def test_train_recommender_with_every_parameter_given(batch_settings: Settings,
+                                                      small_events_file: Path) -> None:
+    import pandas as pd
+
+    stamps = pd.read_csv(small_events_file, usecols=[contracts.TIMESTAMP])[contracts.TIMESTAMP]
+    day = [datetime.fromtimestamp(int(ms) / 1000, tz=UTC).date().isoformat()
+           for ms in (stamps.min(), stamps.max())]
+    prefix = f"{unique('run-rec')}-"
+    mlflow_run(batch_settings, "train_recommender", unique("test-mlflow-run"),
+               batches="1-3", date_from=day[0], date_to=day[1], events_file="",
+               original_ranges="false", promote="false", name_prefix=prefix, als_ranks="8",
+               als_reg_params="0.1", als_alphas="20", als_max_iter="3", seed="7",
+               eval_days="10")
+    client = _client(batch_settings)
+    version = client.get_model_version(f"{prefix}recommender", "1")
+    params = client.get_run(version.run_id).data.params
+    assert (params["ranks"], params["max_iter"], params["seed"], params["eval_days"]) == \
+        ("[8]", "3", "7", "10.0")
+    assert version.tags["batches"] == "1-3"
+    assert not client.get_registered_model(f"{prefix}recommender").aliases  # promote=false
+
+
+def test_predictor_from_a_file_segmentation_from_batches_then_promote(
+        batch_settings: Settings, small_events_file: Path) -> None:
+    prefix, experiment = f"{unique('run-models')}-", unique("test-mlflow-run")
+    mlflow_run(batch_settings, "train_transaction_predictor", experiment, name_prefix=prefix,
+               events_file=str(small_events_file), classifier="rf", num_trees="8",
+               max_depth="5")
+    mlflow_run(batch_settings, "train_user_segmentation", experiment, name_prefix=prefix,
+               k_min="3", k_max="4")
+    client = _client(batch_settings)
+    predictor = client.get_model_version(f"{prefix}transaction_predictor", "1")
+    assert client.get_run(predictor.run_id).data.tags["data_kind"] == "file"
+    mlflow_run(batch_settings, "promote", experiment, name=f"{prefix}user_segmentation",
+               version="1", force="true")
+    tags = client.get_model_version(f"{prefix}user_segmentation", "1").tags
+    assert tags["promotion_decision"] == "already-production"
+
+
+def test_session_protocol_with_its_defaults(batch_settings: Settings) -> None:
+    experiment = unique("test-mlflow-run")
+    mlflow_run(batch_settings, "evaluate_session_protocol", experiment)
+    client = _client(batch_settings)
+    exp_id = client.get_experiment_by_name(experiment).experiment_id
+    [run] = client.search_runs([exp_id], "tags.protocol = 'session'")
+    assert run.data.tags["batches"] == "1-4"
+    assert run.data.metrics, "the protocol's metrics are logged"
+    project = client.get_run(run.data.tags["mlflow.parentRunId"])
+    assert project.data.tags["mlflow.project.entryPoint"] == "evaluate_session_protocol"
