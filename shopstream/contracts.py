@@ -64,6 +64,17 @@ NUM_VIEWS = "num_views"
 NUM_ADDTOCART = "num_addtocart"
 DISTINCT_ITEMS_INTERACTED = "distinct_items_interacted"
 REQUIRED_SESSION_FEATURES = (NUM_VIEWS, NUM_ADDTOCART, DISTINCT_ITEMS_INTERACTED)
+# The predictor's optional inputs (the session so far, and the visitor's earlier sessions);
+# a request without them gets each one's training median.
+DURATION_S = "duration_s"
+START_HOUR = "start_hour"
+PREV_SESSIONS = "prev_sessions"
+PREV_TRANSACTIONS = "prev_transactions"
+PREV_ADDTOCARTS = "prev_addtocarts"
+PREV_EVENTS = "prev_events"
+DAYS_SINCE_PREV = "days_since_prev_session"
+OPTIONAL_SESSION_FEATURES = (DURATION_S, START_HOUR, PREV_SESSIONS, PREV_TRANSACTIONS,
+                             PREV_ADDTOCARTS, PREV_EVENTS, DAYS_SINCE_PREV)
 
 # Recommender request columns.
 MODE = "mode"

@@ -80,13 +80,18 @@ def latest_version(settings: Settings, name: str) -> str:
 
 
 def promote(settings: Settings, name: str, version: str | None = None,
-            force: bool = False) -> PromotionDecision:
-    """Compare `version` (default: the latest) with the champion; move the alias if not worse."""
+            force: bool = False, refusal: str | None = None) -> PromotionDecision:
+    """Compare `version` (default: the latest) with the champion; move the alias if not worse.
+    A `refusal` (the spec's gate, from the training run) keeps the alias where it is."""
     configure(settings)
     candidate = version or latest_version(settings, name)
     spec = model_spec(settings, name, candidate)
     champion = champion_version(settings, name)
     metric = spec.main_metric
+    if refusal and not force:
+        logger.warning("%s v%s not promoted: %s", name, candidate, refusal)
+        return _record(settings, PromotionDecision(name, candidate, champion, metric, None,
+                                                   None, False, "rejected-gate", refusal))
     if champion == candidate:
         return _record(settings, PromotionDecision(name, candidate, champion, metric, None, None,
                                                    True, "already-production", "none"))

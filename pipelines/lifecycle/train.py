@@ -130,7 +130,8 @@ def train_one(settings: Settings, options: TrainOptions, spec: ModelSpec,
     if options.promote:
         from pipelines.lifecycle.promotion import promote
 
+        refusal = spec.refusal(trained.metrics, options.params_of(spec))
         with stage(f"{spec.name}_promote"):
-            promoted = promote(settings, name, version).promoted
+            promoted = promote(settings, name, version, refusal=refusal).promoted
     logger.info("%s: run %s, version %s, promoted %s", spec.name, run_id, version, promoted)
     return ModelOutcome(run_id, version, promoted, trained.metrics, trained.json_extra)

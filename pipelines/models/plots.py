@@ -92,3 +92,19 @@ def segment_profiles(profiles: pd.DataFrame, features: Sequence[str]) -> Figure:
                                                           strict=True)], fontsize=7)
     ax.legend(fontsize=6)  # type: ignore[attr-defined]
     return fig
+
+
+def reliability(labels: np.ndarray, scores: np.ndarray, bins: int = 10) -> Figure:
+    """Mean predicted probability against the observed rate, per probability bin."""
+    fig, ax = _figure("Reliability (served form, evaluation period)")
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    which = np.clip(np.digitize(scores, edges) - 1, 0, bins - 1)
+    filled = [b for b in range(bins) if (which == b).any()]
+    predicted = [float(scores[which == b].mean()) for b in filled]
+    observed = [float(labels[which == b].mean()) for b in filled]
+    ax.plot([0, 1], [0, 1], linestyle="--", color="grey", label="perfect")  # type: ignore[attr-defined]
+    ax.plot(predicted, observed, marker="o", label="model")  # type: ignore[attr-defined]
+    ax.set_xlabel("mean predicted probability")  # type: ignore[attr-defined]
+    ax.set_ylabel("observed transaction rate")  # type: ignore[attr-defined]
+    ax.legend()  # type: ignore[attr-defined]
+    return fig

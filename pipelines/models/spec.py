@@ -59,6 +59,8 @@ class ModelSpec:
     higher_is_better: bool = True
     original_batches: str = ""  # the original project's training slice of this model
     promotion_rule: Callable[[float | None, float | None, bool], bool] = not_worse
+    # (run metrics, params) → why the version must not be promoted, or None.
+    promotion_gate: Callable[[dict[str, Any], Any], str | None] | None = None
 
     def default_params(self) -> Any:
         return self.params_type()
@@ -71,6 +73,9 @@ class ModelSpec:
 
     def better(self, candidate: float | None, champion: float | None) -> bool:
         return self.promotion_rule(candidate, champion, self.higher_is_better)
+
+    def refusal(self, metrics: dict[str, Any], params: Any) -> str | None:
+        return self.promotion_gate(metrics, params) if self.promotion_gate else None
 
 
 @dataclass(frozen=True)

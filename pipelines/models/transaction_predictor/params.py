@@ -18,3 +18,5 @@ class PredictorParams:
     val_days: float = 7.0
     max_train_rows: int = 300_000
     holdout_rows: int = 100_000
+    min_val_positives: int = public(
+        20, "Fewest buying validation sessions for a version to be promotable.")

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -115,6 +115,8 @@ class TransactionMeta:
     fill_values: list[float]
     threshold: float
     required: list[str]
+    # Features the served probability never decreases in (see served_probability).
+    monotone_increasing: list[str] = field(default_factory=list)
 
     def save(self, path: Path) -> Path:
         return write_json(path, {f.name: getattr(self, f.name) for f in fields(self)})
@@ -137,6 +139,39 @@ def feature_matrix(frame: pd.DataFrame, meta: TransactionMeta) -> np.ndarray:
     return np.column_stack(columns) if columns else np.empty((len(frame), 0))
 
 
+def monotone_probability(trees: TreeEnsemble, model_type: str, x: np.ndarray,
+                         column: int) -> np.ndarray:
+    """max over v <= x[:, column] of P(x with x[:, column] = v): the smallest function above the
+    ensemble that never decreases in that column. P is constant on each interval (t_i-1, t_i]
+    between the trees' split thresholds t on the column (a value equal to t goes left), so the
+    candidates are the thresholds below the row's value, and the value itself."""
+    splits = np.unique(trees.threshold[trees.feature == column])
+    own = x[:, column]
+    best = ensemble_probability(trees, model_type, x)
+    for value in splits:
+        below = value < own
+        if not below.any():
+            continue
+        moved = x[below].copy()
+        moved[:, column] = value
+        best[below] = np.maximum(best[below], ensemble_probability(trees, model_type, moved))
+    return best
+
+
+def served_probability(trees: TreeEnsemble, meta: TransactionMeta,
+                       frame: pd.DataFrame) -> np.ndarray:
+    """P(transaction) exactly as the model serves it: missing optional features take their
+    training medians; non-decreasing in each of meta.monotone_increasing."""
+    x = feature_matrix(frame, meta)
+    if not meta.monotone_increasing:
+        return ensemble_probability(trees, meta.model_type, x)
+    if len(meta.monotone_increasing) > 1:
+        msg = "one monotone feature is supported; retrain with a single one"
+        raise ModelInputError(msg)
+    column = meta.feature_names.index(meta.monotone_increasing[0])
+    return monotone_probability(trees, meta.model_type, x, column)
+
+
 class TransactionModel(PythonModel):
     """mlflow pyfunc: numpy evaluation of the RF/GBT trees, thresholded."""
 
@@ -154,8 +189,7 @@ class TransactionModel(PythonModel):
         if self.trees is None or self.meta is None:
             msg = "transaction_predictor artifacts not loaded; use mlflow.pyfunc.load_model"
             raise ModelInputError(msg)
-        x = feature_matrix(pd.DataFrame(model_input), self.meta)
-        proba = ensemble_probability(self.trees, self.meta.model_type, x)
+        proba = served_probability(self.trees, self.meta, pd.DataFrame(model_input))
         return pd.DataFrame({PROBABILITY: proba, WILL_TRANSACT: proba >= self.meta.threshold})
 
 

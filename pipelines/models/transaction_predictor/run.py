@@ -41,6 +41,8 @@ def log_run(result: PredictorResult, params: PredictorParams) -> str:
     mlflow.log_figure(plots.roc_curve(result.test_labels, result.test_scores), "plots/roc.png")
     mlflow.log_figure(plots.pr_curve(result.test_labels, result.test_scores,
                                      result.meta.threshold), "plots/pr.png")
+    mlflow.log_figure(plots.reliability(result.test_labels, result.test_scores),
+                      "plots/reliability.png")
     mlflow.log_dict({"feature_names": result.meta.feature_names,
                      "fill_values": result.meta.fill_values}, "features/fill_values.json")
     log_holdout(lambda p: result.holdout.to_parquet(p, index=False), HOLDOUT_FILE)

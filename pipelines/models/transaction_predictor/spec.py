@@ -23,6 +23,16 @@ def _score(model_uri: str, holdout: Path) -> float | None:
     return holdout_pr_auc(model_uri, holdout)
 
 
+def _gate(metrics: dict[str, Any], params: Any) -> str | None:
+    """Why a version must not be promoted, or None: too few buying validation sessions make
+    the threshold a guess."""
+    positives = int(metrics.get("val_positives", 0))
+    if positives < params.min_val_positives:
+        return (f"only {positives} buying sessions in the validation period (need "
+                f"{params.min_val_positives}) to choose the threshold; train on more history")
+    return None
+
+
 SPEC = ModelSpec(
     name=contracts.TRANSACTION_PREDICTOR,
     description=("Probability that a visitor's session ends in a purchase, and the yes/no "
@@ -34,6 +44,9 @@ SPEC = ModelSpec(
     score_holdout=_score,
     main_metric="pr_auc",
     io=contracts.MODEL_IO[contracts.TRANSACTION_PREDICTOR],
-    json_metrics=("roc_auc", "pr_auc", "base_rate", "precision", "recall", "threshold"),
+    json_metrics=("roc_auc", "pr_auc", "base_rate", "precision", "recall", "threshold",
+                  "brier", "full_pr_auc", "cart_only_pr_auc", "history_only_pr_auc",
+                  "val_positives"),
     original_batches="51-100",
+    promotion_gate=_gate,
 )

@@ -19,7 +19,6 @@ from pipelines.data.features import at_or_after, before, cutoff_before_end, time
 from pipelines.data.session_features import SESSION_FEATURES, session_rows
 from pipelines.errors import NoDataError
 from pipelines.lifecycle.timing import stage
-from pipelines.models.transaction_predictor.classification import binary_metrics, max_f1_threshold
 from pipelines.models.transaction_predictor.params import PredictorParams
 from pipelines.models.transaction_predictor.pyfunc import TransactionMeta, TreeEnsemble
 from pipelines.models.transaction_predictor.tree_export import export_trees
@@ -119,37 +118,52 @@ def filled(rows: DataFrame, fills: list[float]) -> DataFrame:
     return rows.fillna(dict(zip(SESSION_FEATURES, fills, strict=True)))
 
 
+def with_seed_only_copies(train: DataFrame, fills: list[float]) -> DataFrame:
+    """The training rows plus a copy of each with every optional feature at its median: what
+    the model sees when a request carries only the seed's three fields."""
+    from pyspark.sql import functions as sf
+
+    fill_of = dict(zip(SESSION_FEATURES, fills, strict=True))
+    optional = set(SESSION_FEATURES) - set(cols.REQUIRED_SESSION_FEATURES)
+    seed_only = train.select(*[sf.lit(fill_of[c]).cast("double").alias(c) if c in optional
+                               else sf.col(c) for c in train.columns])
+    return train.unionByName(seed_only)
+
+
 def train_transaction_predictor(sessions: DataFrame, params: PredictorParams) -> PredictorResult:
-    """Sessionised events → fitted model, threshold, evaluation-period metrics, pyfunc arrays."""
+    """Sessionised events → fitted model, served-form threshold and metrics, pyfunc arrays."""
+    from pipelines.models.transaction_predictor import served_eval
+
     with stage("session_rows"):
-        rows = session_rows(sessions).cache()
+        rows = session_rows(sessions, params.seed).cache()
         train, val, test, cutoff = split_periods(rows, params)
     fills = fill_values(train, SESSION_FEATURES)
     with stage("forest_fit"):
-        model = fit_pipeline(balance(filled(train, fills), params), params)
-    with stage("score_periods"):
-        val_labels, val_scores = scored(model, filled(val, fills))
-        threshold = max_f1_threshold(val_labels, val_scores)
-        test_frame = filled(test, fills)
-        test_labels, test_scores = scored(model, test_frame)
-    if len(test_labels) == 0:
-        msg = "no sessions in the evaluation period; select more history or lower eval_days"
-        raise NoDataError(msg)
-    metrics = binary_metrics(test_labels, test_scores, threshold)
-    metrics["val_sessions"] = float(len(val_labels))
+        model = fit_pipeline(balance(with_seed_only_copies(filled(train, fills), fills),
+                                     params), params)
     trees = export_trees(model.stages[-1], params.classifier)
     meta = TransactionMeta(
         model_type=params.classifier, feature_names=list(SESSION_FEATURES), fill_values=fills,
-        threshold=threshold, required=list(cols.REQUIRED_SESSION_FEATURES),
-    )
-    holdout = holdout_sample(test_frame, params)
+        threshold=0.5, required=list(cols.REQUIRED_SESSION_FEATURES),
+        monotone_increasing=[cols.NUM_ADDTOCART])
+    with stage("score_periods"):
+        validation = holdout_sample(filled(val, fills), params)
+        meta.threshold, val_positives = served_eval.choose_threshold(trees, meta, validation)
+        holdout = holdout_sample(filled(test, fills), params)
+        if holdout.empty:
+            msg = "no sessions in the evaluation period; select more history or lower eval_days"
+            raise NoDataError(msg)
+        metrics, served = served_eval.evaluate(trees, meta, holdout)
+    metrics.update(val_sessions=float(len(validation)), val_positives=float(val_positives))
+    labels = holdout[cols.LABEL].to_numpy(np.int64)
     rows.unpersist()
-    return PredictorResult(model, trees, meta, metrics, test_labels, test_scores, holdout, cutoff)
+    return PredictorResult(model, trees, meta, metrics, labels, served, holdout, cutoff)
 
 
-def holdout_sample(test: DataFrame, params: PredictorParams) -> pd.DataFrame:
-    """Up to holdout_rows evaluation sessions (features + label) kept for promotion."""
-    total = test.count()
+def holdout_sample(rows: DataFrame, params: PredictorParams) -> pd.DataFrame:
+    """Up to holdout_rows sessions (features + label), seeded: the rows every score is
+    computed on, kept for promotion's re-scoring."""
+    total = rows.count()
     frac = min(1.0, params.holdout_rows / max(total, 1))
-    sample = test.sample(fraction=frac, seed=params.seed) if frac < 1.0 else test
+    sample = rows.sample(fraction=frac, seed=params.seed) if frac < 1.0 else rows
     return sample.select(*SESSION_FEATURES, cols.LABEL).toPandas()

@@ -18,6 +18,22 @@ def test_predictor_beats_base_rate_on_later_period(predictor_result: Any) -> Non
     assert 0 <= metrics["threshold"] <= 1
 
 
+def test_metrics_are_those_of_the_served_request_beside_baselines(predictor_result: Any) -> None:
+    from pipelines.models.transaction_predictor import served_eval
+
+    result = predictor_result
+    metrics = result.metrics
+    served = served_eval.served_scores(result.trees, result.meta, result.holdout)
+    assert np.array_equal(served, result.test_scores), "plots and metrics use the served form"
+    predicted = served >= metrics["threshold"]
+    assert metrics["recall"] == pytest.approx(
+        (predicted & (result.test_labels == 1)).sum() / result.test_labels.sum())
+    for key in ("full_pr_auc", "cart_only_pr_auc", "history_only_pr_auc", "brier",
+                "val_positives", "lift_over_best_baseline"):
+        assert np.isfinite(metrics[key]), key
+    assert result.meta.monotone_increasing == ["num_addtocart"]
+
+
 def test_pyfunc_probabilities_match_spark(spark: Any, predictor_result: Any) -> None:
     from pyspark.ml.functions import vector_to_array
     from pyspark.sql import functions as sf
