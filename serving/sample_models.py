@@ -36,7 +36,7 @@ def _use_tracking(settings: Settings) -> None:
 
 
 def recommender_dir(target: Path) -> Path:
-    from pipelines.models.recommender.pyfunc import save_recommender_pyfunc
+    from pipelines.models.recommender.packaging import save_recommender_pyfunc
 
     return save_recommender_pyfunc(
         target, list(KNOWN_VISITORS), [[1.0, 0.0], [0.0, 1.0], [0.7, 0.7]],

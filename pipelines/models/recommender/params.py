@@ -24,6 +24,8 @@ class RecommenderParams:
     n_neighbours: int = 20
     n_popular: int = 500
     max_eval_users: int = 20_000
+    val_eval_users: int = 5_000  # validation visitors scored per visitor-mode strategy
+    blend_weights: tuple[float, ...] = (0.25, 0.5, 0.75)  # ALS weights of the blends tried
     min_user_items: int = 2
     num_blocks: int = 0  # ALS user/item blocks; 0 = Spark's default parallelism
 

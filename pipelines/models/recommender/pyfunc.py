@@ -28,7 +28,7 @@ exclude_purchased → items, scores, strategy):
   Both fill up with popular items when the neighbours run short and answer ``popular``
   when no given item has neighbours.
 
-Build a small model without Spark with :func:`save_recommender_pyfunc`. This package travels
+Build a small model without Spark with ``packaging.save_recommender_pyfunc``. This package travels
 with every registered version (see :mod:`pipelines.models.pyfunc_common`): module-level
 imports stay within the package, numpy, pandas, mlflow and shopstream's runtime.
 """
@@ -36,7 +36,7 @@ imports stay within the package, numpy, pandas, mlflow and shopstream's runtime.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from functools import cached_property
 from pathlib import Path
@@ -46,7 +46,6 @@ import numpy as np
 import pandas as pd
 from mlflow.pyfunc import PythonModel  # the base class must exist when this module loads
 
-from shopstream.contracts import MODEL_IO, RECOMMENDER
 from shopstream.errors import ModelInputError
 from shopstream.model_runtime import parse_id_list, require_columns, settle_gc
 
@@ -58,6 +57,8 @@ ARTIFACT_FILE = "recommender.npz"
 MODES = ("visitor", "session", "similar")
 INPUT_COLUMNS = ("mode", "visitorid", "items", "k", "exclude_purchased")
 SESSION_DECAY = 0.5
+VISITOR_STRATEGIES = ("als", "item_knn", "blend")
+BLEND_CANDIDATES = 3  # the blend ranks ALS's and the neighbours' top (3·k) together
 _EMPTY = np.empty(0, dtype=np.int64)
 
 
@@ -88,6 +89,15 @@ class RecommenderArrays:
     seen_ids: np.ndarray
     seen_indptr: np.ndarray
     seen_items: np.ndarray
+    # How visitor mode ranks a visitor with a history, chosen on validation by the training run:
+    # [0] als, [1] item_knn (neighbours of the visitor's items), [2] blend; and the blend's
+    # ALS weight. Versions trained before this field was added load as ALS.
+    visitor_strategy: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64))
+    blend_weight: np.ndarray = field(default_factory=lambda: np.full(1, 0.5))
+
+    @property
+    def strategy(self) -> str:
+        return VISITOR_STRATEGIES[int(self.visitor_strategy[0])]
 
     def save(self, path: Path) -> Path:
         """Integer arrays are stored as int32 when their values fit (ALS ids must anyway):
@@ -99,7 +109,8 @@ class RecommenderArrays:
     @classmethod
     def load(cls, path: str | Path) -> RecommenderArrays:
         with np.load(path, allow_pickle=False) as data:
-            return cls(**{f.name: _widen(data[f.name]) for f in fields(cls)})
+            return cls(**{f.name: _widen(data[f.name]) for f in fields(cls)
+                          if f.name in data.files})
 
     def user_index(self, visitorid: int) -> int:
         """Row of the visitor in user_ids, -1 when unknown."""
@@ -204,15 +215,49 @@ def recommend_row(
     history = arrays.seen(visitorid) if visitorid >= 0 else np.empty(0, np.int64)
     seen = history if exclude_purchased else np.empty(0, np.int64)
     if mode == "visitor":
-        if user_row >= 0:
-            ids, scores = als_top_k(arrays, user_row, k, seen)
-            return ids.tolist(), scores.tolist(), "als"
-        if history.size:
-            return _neighbour_answer(arrays, history.tolist(), k, seen, 1.0, "similar")
-        ids, scores = popular_top_k(arrays, k, np.asarray(items, dtype=np.int64))
-        return ids.tolist(), scores.tolist(), "popular"
+        return _visitor_answer(arrays, user_row, history, k, seen, items)
     decay = SESSION_DECAY if mode == "session" else 1.0
     return _neighbour_answer(arrays, items, k, seen, decay, mode)
+
+
+def _visitor_answer(arrays: RecommenderArrays, user_row: int, history: np.ndarray, k: int,
+                    seen: np.ndarray, items: list[int]) -> tuple[list[int], list[float], str]:
+    """Visitor mode: the run's chosen strategy for visitors with factors and a history; ALS
+    for factors alone, neighbours of the history without factors, popular for strangers."""
+    strategy = arrays.strategy
+    if history.size and (user_row < 0 or strategy == "item_knn"):
+        label = "item_knn" if strategy == "item_knn" else "similar"
+        return _neighbour_answer(arrays, history.tolist(), k, seen, 1.0, label)
+    if user_row >= 0 and history.size and strategy == "blend":
+        return _blend_answer(arrays, user_row, history, k, seen)
+    if user_row >= 0:
+        ids, scores = als_top_k(arrays, user_row, k, seen)
+        return ids.tolist(), scores.tolist(), "als"
+    ids, scores = popular_top_k(arrays, k, np.asarray(items, dtype=np.int64))
+    return ids.tolist(), scores.tolist(), "popular"
+
+
+def _blend_answer(arrays: RecommenderArrays, user_row: int, history: np.ndarray, k: int,
+                  seen: np.ndarray) -> tuple[list[int], list[float], str]:
+    """w·ALS + (1-w)·neighbours, each scaled to its own best score, over both top lists."""
+    weight = float(arrays.blend_weight[0])
+    als_ids, als_scores = als_top_k(arrays, user_row, BLEND_CANDIDATES * k, seen)
+    nb_ids, nb_scores = neighbour_top_k(arrays, history.tolist(), BLEND_CANDIDATES * k, seen,
+                                        1.0)
+    combined: dict[int, float] = {}
+    for ids, scores, w in ((als_ids, als_scores, weight), (nb_ids, nb_scores, 1.0 - weight)):
+        top = float(scores.max()) if scores.size and scores.max() > 0 else 1.0
+        for item, score in zip(ids.tolist(), scores.tolist(), strict=True):
+            combined[item] = combined.get(item, 0.0) + w * max(score, 0.0) / top
+    ranked = sorted(combined.items(), key=lambda t: (-t[1], t[0]))[:k]
+    chosen = [i for i, _ in ranked]
+    scores_out = [s for _, s in ranked]
+    if len(chosen) < k:
+        taken = np.concatenate([seen, np.asarray(chosen, dtype=np.int64)])
+        fill, _ = popular_top_k(arrays, k - len(chosen), taken)
+        chosen += fill.tolist()
+        scores_out += [0.0] * fill.size
+    return chosen, scores_out, "blend"
 
 
 def _neighbour_answer(arrays: RecommenderArrays, items: list[int], k: int, seen: np.ndarray,
@@ -300,94 +345,3 @@ class RecommenderModel(PythonModel):
             "scores": [json.dumps([round(s, 6) for s in scores]) for _, scores, _ in answers],
             "strategy": [strategy for _, _, strategy in answers],
         })
-
-
-def recommender_signature() -> Any:
-    from pipelines.models.pyfunc_common import signature_of
-
-    return signature_of(MODEL_IO[RECOMMENDER])
-
-
-def recommender_input_example(visitorid: int = -1, item: int | None = None) -> pd.DataFrame:
-    items = json.dumps([item] if item is not None else [])
-    return pd.DataFrame(
-        {"mode": ["visitor", "similar"], "visitorid": [visitorid, -1], "items": ["[]", items],
-         "k": [10, 10], "exclude_purchased": [True, True]}
-    )
-
-
-def arrays_from_plain(
-    user_ids: Sequence[int], user_factors: Any, item_ids: Sequence[int], item_factors: Any,
-    popular: Sequence[int], neighbours: Mapping[int, Sequence[tuple[int, float]]],
-    purchased: Mapping[int, Sequence[int]], popular_scores: Sequence[float] | None = None,
-) -> RecommenderArrays:
-    """RecommenderArrays from lists/dicts: neighbours {item: [(neighbour, score), …]},
-    purchased {visitor: [items to exclude]}."""
-    uids = np.asarray(user_ids, dtype=np.int64)
-    order = np.argsort(uids, kind="stable")
-    uids = uids[order]
-    ufac = np.asarray(user_factors, dtype=np.float32).reshape(len(uids), -1)[order]
-    keys = np.array(sorted(neighbours), dtype=np.int64)
-    width = max([len(v) for v in neighbours.values()] + [1])
-    nb_items = np.full((len(keys), width), -1, dtype=np.int64)
-    nb_scores = np.zeros((len(keys), width), dtype=np.float32)
-    for row, key in enumerate(keys):
-        for col, (nb, score) in enumerate(neighbours[int(key)]):
-            nb_items[row, col], nb_scores[row, col] = nb, score
-    seen_ids = np.array(sorted(set(uids.tolist()) | {int(v) for v in purchased}), dtype=np.int64)
-    seen_lists = [np.asarray(purchased.get(int(u), []), dtype=np.int64) for u in seen_ids]
-    indptr = np.concatenate([[0], np.cumsum([len(s) for s in seen_lists])]).astype(np.int64)
-    pop = np.asarray(popular, dtype=np.int64)
-    pop_scores = (np.asarray(popular_scores, dtype=np.float64) if popular_scores is not None
-                  else np.linspace(1.0, 0.5, num=len(pop)) if len(pop) else np.empty(0))
-    return RecommenderArrays(
-        user_ids=uids, user_factors=ufac, item_ids=np.asarray(item_ids, dtype=np.int64),
-        item_factors=np.asarray(item_factors, dtype=np.float32).reshape(len(item_ids), -1),
-        popular_items=pop, popular_scores=pop_scores, neighbour_keys=keys,
-        neighbour_items=nb_items, neighbour_scores=nb_scores, seen_ids=seen_ids, seen_indptr=indptr,
-        seen_items=np.concatenate(seen_lists) if seen_lists else np.empty(0, np.int64),
-    )
-
-
-def _writer(arrays: RecommenderArrays) -> Any:
-    def write(tmp: Path) -> dict[str, Path]:
-        return {ARTIFACT_KEY: arrays.save(tmp / ARTIFACT_FILE)}
-
-    return write
-
-
-def save_recommender_arrays(path: str | Path, arrays: RecommenderArrays) -> Path:
-    """Save a loadable mlflow pyfunc model directory at `path` (must not exist)."""
-    example = recommender_input_example(
-        int(arrays.user_ids[0]) if len(arrays.user_ids) else -1,
-        int(arrays.item_ids[0]) if len(arrays.item_ids) else None,
-    )
-    from pipelines.models.pyfunc_common import save_pyfunc
-
-    return save_pyfunc(path, PACKAGE, _writer(arrays), recommender_signature(), example)
-
-
-def log_recommender_arrays(arrays: RecommenderArrays) -> str:
-    """Log the pyfunc into the active MLflow run; returns its model URI."""
-    example = recommender_input_example(
-        int(arrays.user_ids[0]) if len(arrays.user_ids) else -1,
-        int(arrays.item_ids[0]) if len(arrays.item_ids) else None,
-    )
-    from pipelines.models.pyfunc_common import log_pyfunc
-
-    return log_pyfunc(PACKAGE, _writer(arrays), recommender_signature(), example)
-
-
-def save_recommender_pyfunc(
-    path: str | Path, user_ids: Sequence[int], user_factors: Any, item_ids: Sequence[int],
-    item_factors: Any, popular: Sequence[int],
-    neighbours: Mapping[int, Sequence[tuple[int, float]]], purchased: Mapping[int, Sequence[int]],
-) -> Path:
-    """A small recommender pyfunc from plain arrays (serving tests; no Spark needed).
-
-    Example: ``save_recommender_pyfunc(tmp / "m", [1, 2], [[1, 0], [0, 1]], [10, 20],
-    [[1, 0], [0, 1]], [20, 10], {10: [(20, 0.5)]}, {1: [10]})``.
-    """
-    arrays = arrays_from_plain(user_ids, user_factors, item_ids, item_factors, popular,
-                               neighbours, purchased)
-    return save_recommender_arrays(path, arrays)

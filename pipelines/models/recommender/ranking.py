@@ -137,16 +137,25 @@ def popular_ranked(popular_items: np.ndarray, holdout: RankingHoldout, k: int = 
 
 
 def served_ranked(arrays: RecommenderArrays, holdout: RankingHoldout, k: int = 20) -> np.ndarray:
-    """(n_eval, k) what the pyfunc's visitor mode serves: ALS for visitors with factors,
-    neighbours of their earlier items for the others, popular items to fill up."""
-    from pipelines.models.recommender.pyfunc import neighbour_top_k, popular_top_k
+    """(n_eval, k) exactly what the pyfunc's visitor mode answers each eval visitor (its own
+    code path: the version's strategy, exclusions and fallbacks), PAD-padded."""
+    from pipelines.models.recommender.pyfunc import recommend_row
 
-    out = als_ranked(arrays, holdout, k)
-    for row in np.flatnonzero(out[:, 0] == PAD):
-        seen = holdout.seen(int(row))
-        ids, _ = neighbour_top_k(arrays, seen.tolist(), k, seen, 1.0)
-        if ids.size < k:
-            fill, _ = popular_top_k(arrays, k - ids.size, np.concatenate([seen, ids]))
-            ids = np.concatenate([ids, fill])
-        out[row, : ids.size] = ids
+    out = np.full((len(holdout), k), PAD, dtype=np.int64)
+    for row, visitor in enumerate(holdout.visitor_ids.tolist()):
+        ids, _, _ = recommend_row(arrays, "visitor", int(visitor), [], k, True)
+        out[row, : len(ids)] = ids[:k]
     return out
+
+
+def with_strategy(arrays: RecommenderArrays, strategy: str, weight: float = 0.5
+                  ) -> RecommenderArrays:
+    """The same arrays answering visitor mode with another strategy (factor index shared)."""
+    from dataclasses import replace
+
+    from pipelines.models.recommender.pyfunc import VISITOR_STRATEGIES
+
+    variant = replace(arrays, visitor_strategy=np.array([VISITOR_STRATEGIES.index(strategy)]),
+                      blend_weight=np.array([weight]))
+    variant.__dict__["factor_index"] = arrays.factor_index  # a cached_property: reuse it
+    return variant

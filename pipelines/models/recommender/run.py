@@ -32,10 +32,11 @@ def train_and_log(loaded: LoadedEvents, params: RecommenderParams) -> TrainedMod
 def log_run(result: RecommenderResult, params: RecommenderParams) -> str:
     import mlflow
 
-    from pipelines.models.recommender.pyfunc import log_recommender_arrays
+    from pipelines.models.recommender.packaging import log_recommender_arrays
 
     log_params_flat({**params_dict(params), **{f"best_{k}": v for k, v in result.best.items()},
-                     "cutoff_ms": result.cutoff_ms})
+                     "cutoff_ms": result.cutoff_ms, "visitor_strategy": result.extra["strategy"],
+                     "visitor_blend_weight": result.extra["blend_weight"]})
     mlflow.log_metrics(finite_metrics(result.metrics))
     for point in result.grid_scores:
         name = "val_hr_at_10_rank{rank}_reg{reg_param:g}_alpha{alpha:g}".format(**point)
@@ -44,7 +45,7 @@ def log_run(result: RecommenderResult, params: RecommenderParams) -> str:
                                        strict=True), start=1):
         mlflow.log_metric("hr_at_k", als, step=k)
         mlflow.log_metric("popularity_hr_at_k", pop, step=k)
-    mlflow.log_figure(plots.hr_at_k({"model": result.hr_curve_als,
+    mlflow.log_figure(plots.hr_at_k({f"served ({result.extra['strategy']})": result.hr_curve_als,
                                      "popularity": result.hr_curve_popular}),
                       "plots/hr_at_k.png")
     log_holdout(result.holdout.save, HOLDOUT_FILE)

@@ -40,6 +40,7 @@ from pipelines.models.recommender.ranking import (
     popular_ranked,
     ranking_metrics,
     served_ranked,
+    with_strategy,
 )
 from shopstream import contracts as cols
 
@@ -163,38 +164,68 @@ def score_config(model: ALSModel, holdout: RankingHoldout) -> float:
     return ranking_metrics(ranked, holdout, len(arrays.item_ids))["hr_at_10"]
 
 
+@dataclass
+class Validation:
+    """The validation period's arrays (best grid model, earlier events) and its holdout."""
+
+    arrays: RecommenderArrays
+    holdout: RankingHoldout
+
+
 def search_grid(events: DataFrame, cutoff_ms: int, params: RecommenderParams) -> tuple[
-    dict[str, float], list[dict[str, float]]
+    dict[str, float], list[dict[str, float]], Validation
 ]:
-    """Fit each grid point before the validation start; best by validation HR@10."""
-    grid = params.grid()
-    if len(grid) == 1:
-        return grid[0], []
+    """Fit each grid point before the validation start; best by validation HR@10. Returns the
+    best point, every point's score, and the validation arrays of the best point."""
     val_start = cutoff_before_end(cutoff_ms, params.val_days)
-    fit_conf = item_confidence(before(events, val_start), params.weights).cache()
+    earlier = before(events, val_start)
+    fit_conf = item_confidence(earlier, params.weights).cache()
     users, items = collect_pairs(fit_conf)
     holdout = build_holdout(fit_conf, before(at_or_after(events, val_start), cutoff_ms), users,
-                            items, params.max_eval_users, params.seed)
+                            items, params.val_eval_users, params.seed)
     rows = als_input(fit_conf, params.min_user_items).cache()
-    scores = []
-    for point in grid:
+    scores, models = [], []
+    for point in params.grid():
         model = fit_als(rows, int(point["rank"]), point["reg_param"], point["alpha"], params,
                         max_iter=params.grid_max_iter)
         scores.append({**point, "val_hr_at_10": score_config(model, holdout)})
+        models.append(model)
         logger.info("ALS %s → validation HR@10 %.4f", point, scores[-1]["val_hr_at_10"])
     rows.unpersist()
     fit_conf.unpersist()
-    best = max(scores, key=lambda s: s["val_hr_at_10"])
-    return {k: best[k] for k in ("rank", "reg_param", "alpha")}, scores
+    best = max(range(len(scores)), key=lambda i: scores[i]["val_hr_at_10"])
+    arrays = build_arrays(models[best], earlier, users, items, params)
+    return ({k: scores[best][k] for k in ("rank", "reg_param", "alpha")},
+            scores if len(scores) > 1 else [], Validation(arrays, holdout))
+
+
+def choose_strategy(validation: Validation, params: RecommenderParams) -> tuple[
+    str, float, dict[str, float]
+]:
+    """The visitor-mode strategy (and blend weight) with the best validation HR@10, served
+    exactly as the pyfunc would; ties go to the simpler strategy (als, item_knn, blends)."""
+    candidates = [("als", 0.5), ("item_knn", 0.5), *(("blend", w) for w in params.blend_weights)]
+    scores: dict[str, float] = {}
+    for strategy, weight in candidates:
+        variant = with_strategy(validation.arrays, strategy, weight)
+        ranked = served_ranked(variant, validation.holdout, k=10)
+        name = strategy if strategy != "blend" else f"blend_{weight:g}"
+        scores[name] = ranking_metrics(ranked, validation.holdout, 1)["hr_at_10"]
+    best = max(range(len(candidates)), key=lambda i: list(scores.values())[i])
+    logger.info("visitor strategy on validation: %s", scores)
+    return candidates[best][0], candidates[best][1], scores
 
 
 def train_recommender(events: DataFrame, params: RecommenderParams) -> RecommenderResult:
-    """Grid search, final fit before the cutoff, honest evaluation; pyfunc arrays built."""
+    """Grid search and strategy choice on validation, final fit before the cutoff, served
+    strategy evaluated on test beside ALS, item-kNN, the blend and popularity."""
     _check_id_range(events)
     _, max_ts = time_bounds(events)
     cutoff = cutoff_before_end(max_ts, params.eval_days)
     with stage("grid_search"):
-        best, grid_scores = search_grid(events, cutoff, params)
+        best, grid_scores, validation = search_grid(events, cutoff, params)
+    with stage("strategy"):
+        strategy, weight, val_scores = choose_strategy(validation, params)
     train = before(events, cutoff)
     train_conf = item_confidence(train, params.weights).cache()
     if train_conf.limit(1).count() == 0:
@@ -208,21 +239,38 @@ def train_recommender(events: DataFrame, params: RecommenderParams) -> Recommend
         holdout = build_holdout(train_conf, at_or_after(events, cutoff), pair_users, pair_items,
                                 params.max_eval_users, params.seed)
     with stage("pyfunc_arrays"):
-        arrays = build_arrays(model, train, pair_users, pair_items, params)
+        arrays = with_strategy(build_arrays(model, train, pair_users, pair_items, params),
+                               strategy, weight)
+        catalogue = int(train.select(cols.ITEMID).distinct().count())
     train_conf.unpersist()
     with stage("evaluate"):
-        als_lists = served_ranked(arrays, holdout, k=20)
-        pop_lists = popular_ranked(arrays.popular_items, holdout, k=20)
-    catalog = len(arrays.item_ids)
-    metrics = ranking_metrics(als_lists, holdout, catalog)
-    popular_metrics = ranking_metrics(pop_lists, holdout, catalog)
-    metrics.update({f"popularity_{k}": v for k, v in popular_metrics.items()})
-    metrics["eval_visitors"] = float(len(holdout))
+        metrics, curves = evaluate_beside_baselines(arrays, holdout, catalogue)
+    metrics.update({f"val_hr_at_10_{name}": v for name, v in val_scores.items()})
     return RecommenderResult(
         spark_model=model, arrays=arrays, metrics=metrics, best=best, grid_scores=grid_scores,
-        hr_curve_als=hr_curve(als_lists, holdout), hr_curve_popular=hr_curve(pop_lists, holdout),
-        holdout=holdout, cutoff_ms=cutoff,
+        hr_curve_als=curves["served"], hr_curve_popular=curves["popularity"],
+        holdout=holdout, cutoff_ms=cutoff, extra={"strategy": strategy, "blend_weight": weight},
     )
+
+
+def evaluate_beside_baselines(arrays: RecommenderArrays, holdout: RankingHoldout,
+                              catalogue: int) -> tuple[dict[str, float], dict[str, list[float]]]:
+    """Test metrics of the served strategy (unprefixed) and of als_*, item_knn_*, blend_*,
+    popularity_* on the same visitors; coverage over the whole catalogue."""
+    lists = {"served": served_ranked(arrays, holdout, k=20),
+             "popularity": popular_ranked(arrays.popular_items, holdout, k=20)}
+    weight = float(arrays.blend_weight[0])
+    for name in ("als", "item_knn", "blend"):
+        lists[name] = served_ranked(with_strategy(arrays, name, weight), holdout, k=20)
+    metrics = ranking_metrics(lists["served"], holdout, catalogue)
+    for name in ("als", "item_knn", "blend", "popularity"):
+        metrics.update({f"{name}_{k}": v
+                        for k, v in ranking_metrics(lists[name], holdout, catalogue).items()})
+    metrics["best_baseline_hr_at_10"] = max(metrics["popularity_hr_at_10"],
+                                            metrics["item_knn_hr_at_10"])
+    metrics["eval_visitors"] = float(len(holdout))
+    curves = {name: hr_curve(lists[name], holdout) for name in ("served", "popularity")}
+    return metrics, curves
 
 
 def build_arrays(model: ALSModel, train: DataFrame, pair_users: np.ndarray,

@@ -41,3 +41,21 @@ def test_pyfunc_top10_matches_spark_als(spark: Any, recommender_result: Any) -> 
             mismatched += 1
             assert np.min(np.abs(gaps)) < 1e-4
     assert mismatched <= len(users) // 100
+
+
+def test_served_strategy_is_the_validation_winner_reported_beside_baselines(
+        recommender_result: Any) -> None:
+    metrics, extra = recommender_result.metrics, recommender_result.extra
+    validation = {k.removeprefix("val_hr_at_10_"): v for k, v in metrics.items()
+                  if k.startswith("val_hr_at_10_")}
+    winner = max(validation, key=lambda name: validation[name])
+    assert validation[winner] == max(validation.values())
+    chosen = extra["strategy"] if extra["strategy"] != "blend" else \
+        f"blend_{extra['blend_weight']:g}"
+    assert validation[chosen] == validation[winner]
+    assert recommender_result.arrays.strategy == extra["strategy"]
+    served_as = "blend" if extra["strategy"] == "blend" else extra["strategy"]
+    assert metrics["hr_at_10"] == metrics[f"{served_as}_hr_at_10"], "served == its variant"
+    assert metrics["best_baseline_hr_at_10"] == max(metrics["popularity_hr_at_10"],
+                                                    metrics["item_knn_hr_at_10"])
+    assert 0 < metrics["coverage"] <= 1

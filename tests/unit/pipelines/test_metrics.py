@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pipelines.models.recommender.pyfunc import arrays_from_plain
+from pipelines.models.recommender.packaging import arrays_from_plain
 from pipelines.models.recommender.ranking import (
     RankingHoldout,
     csr_from_lists,

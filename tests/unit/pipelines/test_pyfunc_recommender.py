@@ -10,11 +10,8 @@ import pandas as pd
 import pytest
 
 from pipelines.models.recommender.factor_index import top_k
-from pipelines.models.recommender.pyfunc import (
-    arrays_from_plain,
-    recommend_row,
-    save_recommender_pyfunc,
-)
+from pipelines.models.recommender.packaging import arrays_from_plain, save_recommender_pyfunc
+from pipelines.models.recommender.pyfunc import recommend_row
 
 pytestmark = pytest.mark.unit
 
