@@ -89,6 +89,7 @@ PROBABILITY = "probability"
 WILL_TRANSACT = "will_transact"
 CLUSTER_ID = "cluster_id"
 SEGMENT = "segment"
+FUNNEL_SEGMENT = "funnel_segment"
 KNOWN = "known"
 
 # ---- registry --------------------------------------------------------------------------------
@@ -141,6 +142,7 @@ MODEL_IO: dict[str, ModelIO] = {
         inputs=(Column(VISITORID, "long"), *(Column(n, "long") for n in SEGMENT_COUNTS),
                 *(Column(n, "double") for n in SEGMENT_FEATURES[len(SEGMENT_COUNTS):])),
         outputs=(Column(CLUSTER_ID, "long"), Column(SEGMENT, "string"), Column(KNOWN, "boolean"),
+                 Column(FUNNEL_SEGMENT, "string"),
                  *(Column(n, "long") for n in SEGMENT_COUNTS),
                  *(Column(n, "double") for n in SEGMENT_FEATURES[len(SEGMENT_COUNTS):]),
                  Column(DISTINCT_ITEMS, "long")),

@@ -14,5 +14,7 @@ class SegmentationParams:
     k_max: int = public(8, "Largest k tried.")
     seed: int = public(42, "Seed of every random step.")
     max_iter: int = 20
-    sample_rows: int = 50_000
+    sample_rows: int = 50_000  # distinct engaged vectors k is chosen on
     holdout_rows: int = 5_000
+    min_events: int = 2  # engaged visitors (clustered); fewer events → the one-view segment
+    min_segment_share: float = 0.01  # every segment holds at least this share of visitors

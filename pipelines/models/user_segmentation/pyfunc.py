@@ -36,6 +36,7 @@ from mlflow.pyfunc import PythonModel  # the base class must exist when this mod
 from shopstream.contracts import (
     CLUSTER_ID,
     DISTINCT_ITEMS,
+    FUNNEL_SEGMENT,
     KNOWN,
     MODEL_IO,
     SEGMENT,
@@ -46,6 +47,8 @@ from shopstream.contracts import (
 )
 from shopstream.errors import ModelInputError
 from shopstream.model_runtime import require_columns, settle_gc, write_json
+
+from .segments import FUNNEL, funnel_codes
 
 PACKAGE = "user_segmentation"  # this package, as it travels with a version
 ARRAYS_KEY = "arrays"
@@ -63,6 +66,9 @@ class SegmentationArrays:
     snapshot_ids: np.ndarray
     snapshot_counts: np.ndarray
     snapshot_distinct: np.ndarray | None = None  # distinct items per visitor (newer models)
+    # [m]: visitors with fewer than m events are not clustered but form the one-view segment
+    # (cluster id k, after the k centroids). Older versions cluster everyone.
+    engaged_min_events: np.ndarray | None = None
 
     def save(self, path: Path) -> Path:
         np.savez(path, **{f.name: getattr(self, f.name) for f in fields(self)
@@ -112,6 +118,22 @@ def nearest_centroid(arrays: SegmentationArrays, features: np.ndarray) -> np.nda
     return dist.argmin(axis=1)
 
 
+def served_labels(arrays: SegmentationArrays, features: np.ndarray) -> np.ndarray:
+    """Cluster id per feature row as served: nearest centroid for engaged visitors, the
+    one-view segment (id k) below the engagement threshold."""
+    out = np.empty(len(features), dtype=np.int64)
+    for start in range(0, len(features), 200_000):  # bounds the (n, k, 7) distance array
+        out[start:start + 200_000] = nearest_centroid(arrays, features[start:start + 200_000])
+    if arrays.engaged_min_events is not None:
+        out[features[:, 0] < int(arrays.engaged_min_events[0])] = len(arrays.centroids)
+    return out
+
+
+def served_clusters(arrays: SegmentationArrays, counts: np.ndarray) -> np.ndarray:
+    """served_labels of (n, 4) stored counts (ratios recomputed)."""
+    return served_labels(arrays, np.column_stack([counts, ratios_from_counts(counts)]))
+
+
 def resolve_features(arrays: SegmentationArrays, frame: pd.DataFrame) -> tuple[
     np.ndarray, np.ndarray, np.ndarray, np.ndarray
 ]:
@@ -156,12 +178,15 @@ class SegmentationModel(PythonModel):
         features, known, _, rows = resolve_features(self.arrays, pd.DataFrame(model_input))
         valid = ~np.isnan(features).any(axis=1)
         clusters = np.full(len(features), -1, dtype=np.int64)
+        funnel = np.full(len(features), -1, dtype=np.int64)
         if valid.any():
-            clusters[valid] = nearest_centroid(self.arrays, features[valid])
+            clusters[valid] = served_labels(self.arrays, features[valid])
+            funnel[valid] = funnel_codes(features[valid, :4])
         columns: dict[str, Any] = {
             CLUSTER_ID: clusters,
             SEGMENT: [self.segment_names[c] if c >= 0 else UNKNOWN_SEGMENT for c in clusters],
             KNOWN: known,
+            FUNNEL_SEGMENT: [FUNNEL[f] if f >= 0 else UNKNOWN_SEGMENT for f in funnel],
         }
         for i, name in enumerate(SEGMENT_FEATURES):
             values = features[:, i]

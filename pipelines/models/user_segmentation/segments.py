@@ -1,44 +1,94 @@
-"""Human names for KMeans segments, read off each centroid in original units (pure Python)."""
+"""Segment names that follow from each segment's members (numpy; travels with each version).
+
+Two views of a visitor, both served:
+
+- the **funnel segment**, a rule every visitor falls under: one-view visitors (one event),
+  browsers (views only), cart abandoners (carted, never bought), buyers (one purchase) and
+  repeat buyers (two or more);
+- the **cluster**: KMeans on engaged visitors (two events or more), named from what most of its
+  members did (the funnel segment that holds at least half of them; browsers otherwise),
+  qualified light/regular/heavy by median events when names repeat. One-event visitors are
+  never clustered: they form the one-view segment.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from shopstream import contracts as cols
+import numpy as np
 
-LOYAL_BUYERS = "loyal buyers"
-ONE_TIME_BUYERS = "one-time buyers"
+ONE_VIEW = "one-view visitors"
+BROWSERS = "browsers"
 CART_ABANDONERS = "cart abandoners"
-WINDOW_SHOPPERS = "window shoppers"
-BOUNCERS = "one-off visitors"
+BUYERS = "buyers"
+REPEAT_BUYERS = "repeat buyers"
+FUNNEL = (ONE_VIEW, BROWSERS, CART_ABANDONERS, BUYERS, REPEAT_BUYERS)
 QUALIFIERS = {2: ("light", "heavy"), 3: ("light", "regular", "heavy")}
+MAJORITY = 0.5
 
 
-def base_segment_name(centroid: Mapping[str, float]) -> str:
-    """The behaviour a centroid stands for (counts are per visitor, over the history)."""
-    buys = centroid[cols.TOTAL_TRANSACTIONS]
-    if buys >= 1.5:
-        return LOYAL_BUYERS
-    if buys >= 0.5:
-        return ONE_TIME_BUYERS
-    if centroid[cols.TOTAL_ADDTOCART] >= 0.5:
+def funnel_codes(counts: np.ndarray) -> np.ndarray:
+    """(n, 4) total_events, total_views, total_addtocart, total_transactions → FUNNEL index."""
+    events, carts, buys = counts[:, 0], counts[:, 2], counts[:, 3]
+    codes = np.full(len(counts), FUNNEL.index(BROWSERS), dtype=np.int64)
+    codes[carts > 0] = FUNNEL.index(CART_ABANDONERS)
+    codes[buys == 1] = FUNNEL.index(BUYERS)
+    codes[buys >= 2] = FUNNEL.index(REPEAT_BUYERS)
+    codes[(events <= 1) & (buys == 0)] = FUNNEL.index(ONE_VIEW)
+    return codes
+
+
+def member_stats(counts: np.ndarray) -> dict[str, float]:
+    """What a segment's members did: shares per funnel segment, median events."""
+    codes = funnel_codes(counts)
+    stats = {name: float(np.mean(codes == i)) if len(codes) else 0.0
+             for i, name in enumerate(FUNNEL)}
+    stats["median_events"] = float(np.median(counts[:, 0])) if len(counts) else 0.0
+    stats["members"] = float(len(counts))
+    return stats
+
+
+def base_name(stats: Mapping[str, float]) -> str:
+    """Repeat buyers, buyers, cart abandoners when they are the majority; buyers of either
+    kind together count too; browsers otherwise."""
+    if stats[REPEAT_BUYERS] >= MAJORITY:
+        return REPEAT_BUYERS
+    if stats[BUYERS] + stats[REPEAT_BUYERS] >= MAJORITY:
+        return BUYERS
+    if stats[CART_ABANDONERS] >= MAJORITY:
         return CART_ABANDONERS
-    if centroid[cols.TOTAL_EVENTS] >= 3.0:
-        return WINDOW_SHOPPERS
-    return BOUNCERS
+    if stats[ONE_VIEW] >= MAJORITY:
+        return ONE_VIEW
+    return BROWSERS
 
 
-def segment_names(centroids: Sequence[Mapping[str, float]]) -> list[str]:
-    """One distinct name per centroid; a name shared by several gets light/regular/heavy (by
-    total_events) or a number."""
-    bases = [base_segment_name(c) for c in centroids]
+def segment_names(stats: Sequence[Mapping[str, float]]) -> list[str]:
+    """One distinct name per cluster; names shared by several get light/regular/heavy (by
+    median events) or a number."""
+    bases = [base_name(s) for s in stats]
     names = list(bases)
     for base in set(bases):
         members = [i for i, b in enumerate(bases) if b == base]
         if len(members) < 2:
             continue
-        members.sort(key=lambda i: centroids[i][cols.TOTAL_EVENTS])
+        members.sort(key=lambda i: (stats[i]["median_events"], i))
         labels = QUALIFIERS.get(len(members)) or tuple(str(n + 1) for n in range(len(members)))
         for label, index in zip(labels, members, strict=True):
             names[index] = f"{base} ({label})"
     return names
+
+
+def contradictions(name: str, stats: Mapping[str, float]) -> list[str]:
+    """What in `stats` contradicts `name` (empty when the name is true of its members)."""
+    base = name.split(" (", maxsplit=1)[0]
+    buyers = stats[BUYERS] + stats[REPEAT_BUYERS]
+    rules = {
+        REPEAT_BUYERS: [(stats[REPEAT_BUYERS] >= MAJORITY, "most members bought twice or more")],
+        BUYERS: [(buyers >= MAJORITY, "most members bought")],
+        CART_ABANDONERS: [(stats[CART_ABANDONERS] >= MAJORITY, "most carted without buying")],
+        ONE_VIEW: [(stats[ONE_VIEW] >= MAJORITY, "most have a single event")],
+        BROWSERS: [(buyers < MAJORITY, "most did not buy"),
+                   (stats[CART_ABANDONERS] < MAJORITY, "most did not abandon a cart"),
+                   (stats[ONE_VIEW] < MAJORITY, "most have more than one event")],
+    }
+    return [f"{name!r} needs: {claim}" for ok, claim in rules.get(base, []) if not ok]

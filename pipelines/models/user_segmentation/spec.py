@@ -33,6 +33,6 @@ SPEC = ModelSpec(
     score_holdout=_score,
     main_metric="silhouette",
     io=contracts.MODEL_IO[contracts.USER_SEGMENTATION],
-    json_metrics=("k", "silhouette"),
+    json_metrics=("k", "silhouette", "ari_min", "min_segment_share", "one_view_share"),
     original_batches="101-150",
 )

@@ -1,9 +1,13 @@
-"""User segmentation: KMeans on log1p-scaled, standardised visitor aggregates (Spark).
+"""User segmentation: funnel rules for everyone, KMeans for engaged visitors (Spark).
 
-k ∈ [k_min, k_max] is chosen by the silhouette (squared Euclidean, Spark's
-ClusteringEvaluator) on a seeded visitor sample; every k's score is kept. The logged Spark
-model is a PipelineModel (log1p SQL → assembler → scaler → KMeans) taking the seven raw
-feature columns; the pyfunc holds the same scaler statistics and centroids.
+Visitors with one event form the one-view segment; the others (engaged: two events or more)
+are clustered by KMeans on log1p-scaled, standardised aggregates. k ∈ [k_min, k_max] is
+chosen on a de-duplicated sample of engaged vectors (74 % of visitors share one vector, which
+made the old silhouette meaningless): the best silhouette among the k whose every cluster
+holds at least ``min_segment_share`` of all visitors. The chosen k is refitted with four more
+seeds and the adjusted Rand index against the first is logged (stability). Names follow from
+each cluster's members (:mod:`segments`). The logged Spark model is a PipelineModel (log1p SQL
+→ assembler → scaler → KMeans); the pyfunc holds the same scaler statistics and centroids.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from pipelines.errors import NoDataError
 from pipelines.lifecycle.timing import stage
 from pipelines.models.user_segmentation.params import SegmentationParams
 from pipelines.models.user_segmentation.pyfunc import SegmentationArrays
-from pipelines.models.user_segmentation.segments import segment_names
+from pipelines.models.user_segmentation.segments import ONE_VIEW, member_stats, segment_names
 from shopstream import contracts as cols
 
 if TYPE_CHECKING:
@@ -64,35 +68,70 @@ def prepare_stages() -> list[Any]:
     ]
 
 
-def fit_k_range(scaled: DataFrame, params: SegmentationParams) -> tuple[dict[int, float],
-                                                                        dict[int, Any]]:
+def fit_k_range(scaled: DataFrame, params: SegmentationParams, seed: int | None = None,
+                ks: range | None = None) -> tuple[dict[int, float], dict[int, Any]]:
     from pyspark.ml.clustering import KMeans
     from pyspark.ml.evaluation import ClusteringEvaluator
 
     evaluator = ClusteringEvaluator(featuresCol=SCALED_VECTOR, predictionCol=CLUSTER)
     scores: dict[int, float] = {}
     models: dict[int, Any] = {}
-    for k in range(params.k_min, params.k_max + 1):
-        kmeans = KMeans(k=k, seed=params.seed, maxIter=params.max_iter,
-                        featuresCol=SCALED_VECTOR, predictionCol=CLUSTER)
+    for k in ks or range(params.k_min, params.k_max + 1):
+        kmeans = KMeans(k=k, seed=params.seed if seed is None else seed,
+                        maxIter=params.max_iter, featuresCol=SCALED_VECTOR, predictionCol=CLUSTER)
         models[k] = kmeans.fit(scaled)
         scores[k] = float(evaluator.evaluate(models[k].transform(scaled)))
         logger.info("KMeans k=%d silhouette %.4f", k, scores[k])
     return scores, models
 
 
+def engaged_sample(visitors: DataFrame, params: SegmentationParams) -> DataFrame:
+    """Distinct feature vectors of engaged visitors, a seeded sample of at most sample_rows."""
+    from pyspark.sql import functions as sf
+
+    distinct = (visitors.where(sf.col(cols.TOTAL_EVENTS) >= params.min_events)
+                .select(*cols.SEGMENT_FEATURES).distinct().cache())
+    total = distinct.count()
+    if total < params.k_max * 2:
+        msg = (f"only {total} distinct engaged visitors; segmentation needs at least "
+               f"{params.k_max * 2}")
+        raise NoDataError(msg)
+    frac = min(1.0, params.sample_rows / total)
+    return distinct.sample(fraction=frac, seed=params.seed) if frac < 1.0 else distinct
+
+
+def choose_k(silhouettes: dict[int, float], smallest: dict[int, float],
+             min_share: float) -> int:
+    """Best silhouette among the k whose smallest segment holds min_share of the visitors;
+    without any, the k with the largest smallest segment."""
+    allowed = [k for k in silhouettes if smallest[k] >= min_share]
+    if not allowed:
+        return max(smallest, key=lambda k: (smallest[k], -k))
+    return max(allowed, key=lambda k: (silhouettes[k], -k))
+
+
+def stability(scaled: DataFrame, chosen: Any, k: int, params: SegmentationParams) -> list[float]:
+    """Adjusted Rand index of the chosen model's sample labels against refits with 4 more
+    seeds."""
+    from sklearn.metrics import adjusted_rand_score
+
+    base = to_pandas(chosen.transform(scaled).select(CLUSTER))[CLUSTER].to_numpy()
+    out = []
+    for extra in range(1, 5):
+        _, models = fit_k_range(scaled, params, seed=params.seed + extra, ks=range(k, k + 1))
+        labels = to_pandas(models[k].transform(scaled).select(CLUSTER))[CLUSTER].to_numpy()
+        out.append(float(adjusted_rand_score(base, labels)))
+    return out
+
+
 def train_user_segmentation(events: DataFrame, params: SegmentationParams) -> SegmentationResult:
-    """Visitor aggregates → scaler + KMeans per k → best k by silhouette, named segments."""
+    """Visitor aggregates → scaler + KMeans per k on engaged vectors → admissible k with the
+    best silhouette, stability across seeds, segments named from their members."""
     from pyspark.ml import Pipeline, PipelineModel
 
     with stage("visitor_aggregates"):
         visitors = visitor_aggregates(events).cache()
-        total = visitors.count()
-    if total < params.k_max * 2:
-        msg = f"only {total} visitors; segmentation needs at least {params.k_max * 2}"
-        raise NoDataError(msg)
-    frac = min(1.0, params.sample_rows / total)
-    sample = visitors.sample(fraction=frac, seed=params.seed) if frac < 1.0 else visitors
+        sample = engaged_sample(visitors, params)
     prep = Pipeline(stages=prepare_stages()).fit(sample)
     # A small sample: as few partitions as cores keeps KMeans' per-iteration jobs cheap.
     parallelism = events.sparkSession.sparkContext.defaultParallelism
@@ -100,51 +139,87 @@ def train_user_segmentation(events: DataFrame, params: SegmentationParams) -> Se
               .coalesce(parallelism).cache())
     with stage("k_search"):
         silhouettes, models = fit_k_range(scaled, params)
-    k = max(silhouettes, key=lambda kk: silhouettes[kk])
-    kmeans = models[k]
-    spark_model = PipelineModel(stages=[*prep.stages, kmeans])
     scaler = prep.stages[-1]
     with stage("snapshot"):
-        arrays = snapshot_arrays(visitors, scaler, kmeans)
-    sizes = cluster_sizes(arrays)
-    centroids = original_units(arrays)
-    names = segment_names(centroids.to_dict(orient="records"))
-    centroids.insert(0, "segment", names)
-    centroids["size"] = sizes
+        snapshot = snapshot_arrays(visitors, scaler, params.min_events)
+        snapshots = {k: with_centroids(snapshot, m) for k, m in models.items()}
+        sizes_by_k = {k: cluster_sizes(a) for k, a in snapshots.items()}
+    total = max(sum(sizes_by_k[params.k_min]), 1)
+    smallest = {k: min(sizes) / total for k, sizes in sizes_by_k.items()}
+    k = choose_k(silhouettes, smallest, params.min_segment_share)
+    with stage("stability"):
+        aris = stability(scaled, models[k], k, params)
+    arrays, sizes = snapshots[k], sizes_by_k[k]
+    stats = segment_stats(arrays)
+    names = [*segment_names(stats[:-1]), ONE_VIEW]
+    centroids = pd.concat([original_units(arrays), mean_one_view(arrays)], ignore_index=True)
+    profiles = pd.concat([pd.DataFrame({"segment": names, "size": sizes}), centroids,
+                          pd.DataFrame(stats).drop(columns=["members"])], axis=1)
     holdout = to_pandas(scaled.select(*cols.SEGMENT_FEATURES).limit(params.holdout_rows))
     scaled.unpersist()
     visitors.unpersist()
-    return SegmentationResult(spark_model, arrays, names, k, silhouettes, sizes, centroids,
-                              holdout, {"k": float(k), "silhouette": silhouettes[k]})
+    metrics = {"k": float(k), "silhouette": silhouettes[k], "ari_min": min(aris),
+               "ari_mean": float(np.mean(aris)), "min_segment_share": min(sizes) / total,
+               "one_view_share": sizes[-1] / total, "engaged_visitors": float(total - sizes[-1])}
+    spark_model = PipelineModel(stages=[*prep.stages, models[k]])
+    return SegmentationResult(spark_model, arrays, names, k, silhouettes, sizes, profiles,
+                              holdout, metrics)
 
 
-def snapshot_arrays(visitors: DataFrame, scaler: Any, kmeans: Any) -> SegmentationArrays:
+def segment_stats(arrays: SegmentationArrays) -> list[dict[str, float]]:
+    """member_stats of each cluster's engaged members, then of the one-view visitors."""
+    from pipelines.models.user_segmentation.pyfunc import served_clusters
+
+    labels = served_clusters(arrays, arrays.snapshot_counts)
+    return [member_stats(arrays.snapshot_counts[labels == c])
+            for c in range(len(arrays.centroids) + 1)]
+
+
+def snapshot_arrays(visitors: DataFrame, scaler: Any, min_events: int) -> SegmentationArrays:
+    """Every visitor's stored counts and the scaler; centroids come per k (with_centroids)."""
     pdf = to_pandas(visitors.select(cols.VISITORID, *cols.SEGMENT_COUNTS, cols.DISTINCT_ITEMS)
                     ).sort_values(cols.VISITORID)
     return SegmentationArrays(
         mean=np.asarray(scaler.mean.toArray(), dtype=np.float64),
         std=np.asarray(scaler.std.toArray(), dtype=np.float64),
-        centroids=np.vstack([np.asarray(c, dtype=np.float64) for c in kmeans.clusterCenters()]),
+        centroids=np.zeros((0, len(cols.SEGMENT_FEATURES))),
         snapshot_ids=pdf[cols.VISITORID].to_numpy(np.int64),
         snapshot_counts=pdf[list(cols.SEGMENT_COUNTS)].to_numpy(np.int64),
         snapshot_distinct=pdf[cols.DISTINCT_ITEMS].to_numpy(np.int64),
+        engaged_min_events=np.array([min_events], dtype=np.int64),
     )
 
 
-def cluster_sizes(arrays: SegmentationArrays) -> list[int]:
-    """Visitors per cluster over the whole snapshot (numpy, same rule as the pyfunc)."""
-    from pipelines.models.user_segmentation.pyfunc import nearest_centroid, ratios_from_counts
+def with_centroids(snapshot: SegmentationArrays, kmeans: Any) -> SegmentationArrays:
+    from dataclasses import replace
 
-    counts = arrays.snapshot_counts
-    sizes = np.zeros(len(arrays.centroids), dtype=np.int64)
-    for start in range(0, len(counts), 200_000):
-        part = counts[start : start + 200_000]
-        feats = np.column_stack([part, ratios_from_counts(part)])
-        sizes += np.bincount(nearest_centroid(arrays, feats), minlength=len(sizes))
-    return sizes.tolist()
+    return replace(snapshot, centroids=np.vstack(
+        [np.asarray(c, dtype=np.float64) for c in kmeans.clusterCenters()]))
+
+
+def cluster_sizes(arrays: SegmentationArrays) -> list[int]:
+    """Visitors per cluster over the whole snapshot, the one-view segment last (the pyfunc's
+    own rule)."""
+    from pipelines.models.user_segmentation.pyfunc import served_clusters
+
+    labels = served_clusters(arrays, arrays.snapshot_counts)
+    return np.bincount(labels, minlength=len(arrays.centroids) + 1).tolist()
 
 
 def original_units(arrays: SegmentationArrays) -> pd.DataFrame:
     """Centroids mapped back through the scaler and log1p: one row per segment."""
     logged = arrays.centroids * arrays.std + arrays.mean
     return pd.DataFrame(np.expm1(logged), columns=list(cols.SEGMENT_FEATURES))
+
+
+def mean_one_view(arrays: SegmentationArrays) -> pd.DataFrame:
+    """The one-view segment's profile row: its members' mean features."""
+    from pipelines.models.user_segmentation.pyfunc import ratios_from_counts
+
+    counts = arrays.snapshot_counts[arrays.snapshot_counts[:, 0] <= 1]
+    if not len(counts):
+        return pd.DataFrame([[0.0] * len(cols.SEGMENT_FEATURES)],
+                            columns=list(cols.SEGMENT_FEATURES))
+    feats = np.column_stack([counts, ratios_from_counts(counts)]).mean(axis=0)
+    return pd.DataFrame([feats], columns=list(cols.SEGMENT_FEATURES))
+

@@ -10,12 +10,24 @@ import pytest
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
 
-def test_k_chosen_by_silhouette(segmentation_result: Any) -> None:
-    scores = segmentation_result.silhouettes
+def test_k_admissible_segments_truthful_and_stable(segmentation_result: Any) -> None:
+    from pipelines.models.user_segmentation.pyfunc import served_clusters
+    from pipelines.models.user_segmentation.segments import ONE_VIEW, contradictions, member_stats
+
+    result = segmentation_result
+    scores, metrics = result.silhouettes, result.metrics
     assert sorted(scores) == [3, 4, 5]
-    assert segmentation_result.k == max(scores, key=lambda k: scores[k])
-    assert len(set(segmentation_result.names)) == segmentation_result.k
-    assert sum(segmentation_result.sizes) > 0
+    assert len(set(result.names)) == result.k + 1 and result.names[-1] == ONE_VIEW
+    total = sum(result.sizes)
+    assert metrics["min_segment_share"] == min(result.sizes) / total
+    assert metrics["min_segment_share"] >= 0.01, "every segment holds 1% of the visitors"
+    assert 0 <= metrics["ari_min"] <= metrics["ari_mean"] <= 1
+    counts = result.arrays.snapshot_counts
+    labels = served_clusters(result.arrays, counts)
+    assert np.bincount(labels, minlength=result.k + 1).tolist() == result.sizes
+    assert (counts[labels == result.k, 0] <= 1).all(), "one-view = exactly the one-event"
+    for cluster, name in enumerate(result.names):
+        assert contradictions(name, member_stats(counts[labels == cluster])) == []
 
 
 def test_pyfunc_clusters_match_spark(spark: Any, small_events: Any,

@@ -1,30 +1,70 @@
-"""Segment names read off centroids."""
+"""Segment names follow from what the members did; funnel rules cover every visitor."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from pipelines.models.user_segmentation.segments import base_segment_name, segment_names
+from pipelines.models.user_segmentation.segments import (
+    BROWSERS,
+    BUYERS,
+    CART_ABANDONERS,
+    FUNNEL,
+    ONE_VIEW,
+    REPEAT_BUYERS,
+    contradictions,
+    funnel_codes,
+    member_stats,
+    segment_names,
+)
 
 pytestmark = pytest.mark.unit
 
 
-def _c(events: float, carts: float, buys: float) -> dict[str, float]:
-    return {"total_events": events, "total_views": events - carts - buys,
-            "total_addtocart": carts, "total_transactions": buys, "view_ratio": 0.9,
-            "addtocart_ratio": 0.05, "transaction_ratio": 0.01}
+def _counts(rows: list[tuple[int, int, int]]) -> np.ndarray:
+    """(events, carts, buys) → the four stored counts."""
+    return np.array([[e, e - c - b, c, b] for e, c, b in rows], dtype=np.int64)
 
 
-def test_base_names_follow_behaviour() -> None:
-    assert base_segment_name(_c(40, 5, 3)) == "loyal buyers"
-    assert base_segment_name(_c(10, 1, 1)) == "one-time buyers"
-    assert base_segment_name(_c(8, 1, 0)) == "cart abandoners"
-    assert base_segment_name(_c(12, 0, 0)) == "window shoppers"
-    assert base_segment_name(_c(1, 0, 0)) == "one-off visitors"
+def test_funnel_rules() -> None:
+    counts = _counts([(1, 0, 0), (5, 0, 0), (4, 1, 0), (6, 1, 1), (9, 2, 3), (1, 0, 1)])
+    assert [FUNNEL[c] for c in funnel_codes(counts)] == [
+        ONE_VIEW, BROWSERS, CART_ABANDONERS, BUYERS, REPEAT_BUYERS, BUYERS]
 
 
-def test_shared_names_are_qualified_by_activity() -> None:
-    names = segment_names([_c(30, 0, 0), _c(1, 0, 0), _c(5, 0, 0), _c(10, 1, 1)])
-    assert names == ["window shoppers (heavy)", "one-off visitors",
-                     "window shoppers (light)", "one-time buyers"]
-    assert len(set(names)) == len(names)
+def test_names_come_from_the_majority_and_repeat_names_are_qualified() -> None:
+    buyers = member_stats(_counts([(6, 1, 1)] * 6 + [(5, 0, 0)] * 4))
+    heavy = member_stats(_counts([(40, 0, 0)] * 10))
+    light = member_stats(_counts([(3, 0, 0)] * 10))
+    carts = member_stats(_counts([(5, 2, 0)] * 7 + [(3, 0, 0)] * 3))
+    names = segment_names([buyers, heavy, light, carts])
+    assert names == [BUYERS, f"{BROWSERS} (heavy)", f"{BROWSERS} (light)", CART_ABANDONERS]
+
+
+cluster_rows = st.lists(st.tuples(st.integers(1, 60), st.integers(0, 5), st.integers(0, 4))
+                        .filter(lambda r: r[1] + r[2] <= r[0]), min_size=1, max_size=40)
+
+
+@settings(max_examples=200, deadline=None)
+@given(clusters=st.lists(cluster_rows, min_size=1, max_size=6))
+def test_no_name_contradicts_its_members(clusters: list[list[tuple[int, int, int]]]) -> None:
+    stats = [member_stats(_counts(rows)) for rows in clusters]
+    for name, member in zip(segment_names(stats), stats, strict=True):
+        assert contradictions(name, member) == []
+
+
+def test_contradictions_are_found() -> None:
+    browsers = member_stats(_counts([(5, 0, 0)] * 10))
+    assert contradictions(BUYERS, browsers) == ["'buyers' needs: most members bought"]
+    assert contradictions(f"{ONE_VIEW}", browsers)
+
+
+def test_k_is_the_best_silhouette_among_admissible_sizes() -> None:
+    from pipelines.models.user_segmentation.training import choose_k
+
+    silhouettes = {3: 0.5, 4: 0.7, 5: 0.6}
+    assert choose_k(silhouettes, {3: 0.2, 4: 0.005, 5: 0.02}, 0.01) == 5
+    assert choose_k(silhouettes, {3: 0.2, 4: 0.1, 5: 0.02}, 0.01) == 4
+    assert choose_k(silhouettes, {3: 0.004, 4: 0.001, 5: 0.002}, 0.01) == 3
