@@ -172,6 +172,9 @@ def render() -> str:
     for title, name, script in BENCHES:
         out += bench_section(title, _load(name), script)
     out += training_section(_load("demo.json"), _load("pipelines.json"))
+    from models_bench import models_section
+
+    out += models_section(_load("models.json"), _fmt)
     return "\n".join(out).rstrip() + "\n"
 
 
