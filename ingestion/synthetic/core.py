@@ -7,10 +7,10 @@ import logging
 import numpy as np
 import pyarrow as pa
 
-from ingestion.generator_arrays import IntArray
-from ingestion.generator_funnel import FunnelEvents, build_funnel
-from ingestion.generator_items import build_catalogue, view_items
-from ingestion.generator_params import (
+from ingestion.synthetic.arrays import IntArray
+from ingestion.synthetic.funnel import FunnelEvents, build_funnel
+from ingestion.synthetic.items import build_catalogue, view_items
+from ingestion.synthetic.params import (
     ADDTOCART,
     EVENT_NAMES,
     PUBLISHED,
@@ -18,7 +18,7 @@ from ingestion.generator_params import (
     VIEW,
     GeneratorParams,
 )
-from ingestion.generator_sessions import build_sessions, build_visitors
+from ingestion.synthetic.sessions import build_sessions, build_visitors
 
 logger = logging.getLogger(__name__)
 

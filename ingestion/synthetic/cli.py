@@ -1,4 +1,4 @@
-"""`shopstream generate`: write a synthetic Retail Rocket events.csv (see ingestion.generator)."""
+"""`shopstream generate`: write a synthetic Retail Rocket events.csv (see .writer)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ingestion.generator import DEFAULT_EVENTS, DEFAULT_SEED, write_events_csv
+from ingestion.synthetic import DEFAULT_EVENTS, DEFAULT_SEED, write_events_csv
 from shopstream.context import settings_from
 from shopstream.output import emit, stderr_console
 

@@ -8,8 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ingestion.generator import PUBLISHED_RATIOS, generate_events
-from ingestion.generator_params import TS_MAX_MS, TS_MIN_MS
+from ingestion.synthetic import PUBLISHED_RATIOS, TS_MAX_MS, TS_MIN_MS, generate_events
 
 pytestmark = pytest.mark.unit
 

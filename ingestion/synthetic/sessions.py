@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ingestion.generator_arrays import (
+from ingestion.synthetic.arrays import (
     BoolArray,
     FloatArray,
     IntArray,
@@ -15,7 +15,7 @@ from ingestion.generator_arrays import (
     segment_ids,
     segment_starts,
 )
-from ingestion.generator_params import (
+from ingestion.synthetic.params import (
     DAY0_MS,
     DAY_MS,
     HOUR_PROFILE,

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ingestion.generator_arrays import IntArray, segment_starts, sigmoid
-from ingestion.generator_params import GeneratorParams
-from ingestion.generator_sessions import Sessions
+from ingestion.synthetic.arrays import IntArray, segment_starts, sigmoid
+from ingestion.synthetic.params import GeneratorParams
+from ingestion.synthetic.sessions import Sessions
 
 
 @dataclass

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ingestion.generator_arrays import IntArray, last_true_index, reflect
-from ingestion.generator_params import ITEM_ID_SPACE, GeneratorParams
-from ingestion.generator_sessions import Sessions
+from ingestion.synthetic.arrays import IntArray, last_true_index, reflect
+from ingestion.synthetic.params import ITEM_ID_SPACE, GeneratorParams
+from ingestion.synthetic.sessions import Sessions
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Synthetic Retail Rocket events.csv: library API and the safe writer behind `shopstream generate`.
+"""The safe events.csv writer behind `shopstream generate`.
 
 ``generate_events(n, seed)`` builds the table in memory; ``write_events_csv(path, n, seed)``
 writes the exact events.csv format and a sidecar ``<name>.generated.json`` (seed, size, sha256,
@@ -22,28 +22,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from ingestion.errors import GeneratorOutputError
-from ingestion.generator_core import generate_events
-from ingestion.generator_params import (
-    CSV_HEADER,
-    DEFAULT_EVENTS,
-    DEFAULT_SEED,
-    PUBLISHED,
-    PUBLISHED_RATIOS,
-    GeneratorParams,
-)
-
-__all__ = [
-    "DEFAULT_EVENTS",
-    "DEFAULT_SEED",
-    "PUBLISHED",
-    "PUBLISHED_RATIOS",
-    "GenerateResult",
-    "GeneratorParams",
-    "generate_events",
-    "sidecar_path",
-    "summarize",
-    "write_events_csv",
-]
+from ingestion.synthetic.core import generate_events
+from ingestion.synthetic.params import CSV_HEADER, DEFAULT_EVENTS, DEFAULT_SEED, GeneratorParams
 
 logger = logging.getLogger(__name__)
 
