@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ingestion.synthetic.arrays import IntArray, last_true_index, reflect
-from ingestion.synthetic.params import ITEM_ID_SPACE, GeneratorParams
+from ingestion.synthetic.params import DAY0_MS, DAY_MS, ITEM_ID_SPACE, N_DAYS, GeneratorParams
 from ingestion.synthetic.sessions import Sessions
 
 
@@ -22,7 +22,9 @@ class Catalogue:
     category_weight: np.ndarray  # share of sessions that browse each category
     category_size: IntArray
     category_offset: IntArray  # items of category c are [offset[c], offset[c] + size[c])
-    item_ids: IntArray  # catalogue index -> public itemid
+    item_ids: IntArray  # catalogue index -> public itemid (successors after the originals)
+    successor: IntArray  # catalogue index of the item that replaces it, or -1
+    replaced_day: IntArray  # day (since DAY0) from which the successor is shown instead
 
     @property
     def n_categories(self) -> int:
@@ -37,12 +39,22 @@ def build_catalogue(rng: np.random.Generator, n_events: int, params: GeneratorPa
     raw = weight**0.7 * np.exp(0.5 * rng.standard_normal(n_cat))
     size = np.maximum((raw / raw.sum() * n_items).astype(np.int64), 3)
     offset = np.cumsum(size) - size
-    item_ids = rng.choice(max(ITEM_ID_SPACE, int(size.sum())), size=int(size.sum()), replace=False)
+    n = int(size.sum())
+    # The catalogue grows: some items get a successor (a new model, a new listing) on a day of
+    # the period, after which sessions see the successor in the item's place.
+    replaced = rng.random(n) < params.p_item_replaced
+    successor = np.full(n, -1, dtype=np.int64)
+    successor[replaced] = n + np.arange(int(replaced.sum()), dtype=np.int64)
+    replaced_day = np.where(replaced, rng.integers(1, N_DAYS, size=n), N_DAYS)
+    total = n + int(replaced.sum())
+    item_ids = rng.choice(max(ITEM_ID_SPACE, total), size=total, replace=False)
     return Catalogue(
         category_weight=weight,
         category_size=size,
         category_offset=offset,
         item_ids=item_ids.astype(np.int64),
+        successor=successor,
+        replaced_day=replaced_day.astype(np.int64),
     )
 
 
@@ -108,4 +120,7 @@ def view_items(
     cum = np.cumsum(step)
     last = last_true_index(anchor)
     value = fresh[last] + cum - cum[last]
-    return catalogue.category_offset[cat] + reflect(value, size)
+    index = catalogue.category_offset[cat] + reflect(value, size)
+    day = (sessions.start_ms[session] - DAY0_MS) // DAY_MS
+    newer = day >= catalogue.replaced_day[index]
+    return np.where(newer, catalogue.successor[index], index)

@@ -27,7 +27,7 @@ from ingestion.synthetic.params import CSV_HEADER, DEFAULT_EVENTS, DEFAULT_SEED,
 
 logger = logging.getLogger(__name__)
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 SIDECAR_SUFFIX = ".generated.json"
 
 
