@@ -34,7 +34,10 @@ def _flat_events(
     visitors = build_visitors(rng, n_visitors, n_events, params)
     sessions = build_sessions(rng, visitors, params)
     catalogue = build_catalogue(rng, n_events, params)
-    items = view_items(rng, sessions, catalogue, n_visitors, params)
+    heavy_views = visitors.mean_views[sessions.visitor]
+    broad = heavy_views >= params.bot_max_views
+    bot = (heavy_views > 0) & ~broad
+    items = view_items(rng, sessions, catalogue, n_visitors, params, broad, bot)
     view_session = sessions.view_session()
     view_ts = sessions.start_ms[view_session] + sessions.view_offset_ms
     funnel: FunnelEvents = build_funnel(rng, sessions, visitors.engagement, items, view_ts, params)

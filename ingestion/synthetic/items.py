@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ingestion.synthetic.arrays import IntArray, last_true_index, reflect
+from ingestion.synthetic.arrays import BoolArray, IntArray, last_true_index, reflect
 from ingestion.synthetic.params import DAY0_MS, DAY_MS, ITEM_ID_SPACE, N_DAYS, GeneratorParams
 from ingestion.synthetic.sessions import Sessions
 
@@ -34,7 +34,7 @@ class Catalogue:
 def build_catalogue(rng: np.random.Generator, n_events: int, params: GeneratorParams) -> Catalogue:
     n_items = max(200, round(params.catalogue_per_event * n_events))
     n_cat = int(np.clip(n_items // params.items_per_category, 8, 2000))
-    weight = rng.pareto(1.4, size=n_cat) + 1.0
+    weight = rng.pareto(params.category_pareto, size=n_cat) + 1.0
     weight /= weight.sum()
     raw = weight**0.7 * np.exp(0.5 * rng.standard_normal(n_cat))
     size = np.maximum((raw / raw.sum() * n_items).astype(np.int64), 3)
@@ -58,9 +58,18 @@ def build_catalogue(rng: np.random.Generator, n_events: int, params: GeneratorPa
     )
 
 
-def _popular_rank(rng: np.random.Generator, sizes: IntArray, gamma: float) -> IntArray:
-    """A rank inside a category, heavily skewed towards the most popular items (rank 0)."""
-    return np.minimum((sizes * rng.random(len(sizes)) ** gamma).astype(np.int64), sizes - 1)
+def _popular_rank(
+    rng: np.random.Generator, sizes: IntArray, gamma: float, head: float = 0.0
+) -> IntArray:
+    """A rank inside a category, heavily skewed towards the most popular items (rank 0).
+
+    The law rank = size * u ** gamma is shifted by ``head`` ranks: draws that land before rank 0
+    spread evenly over the first ``head`` items, so no single item is as hot as the pure law says.
+    """
+    value = (sizes + head) * rng.random(len(sizes)) ** gamma - head
+    spread = rng.random(len(sizes)) * np.minimum(head, sizes)
+    value = np.where(value < 0, spread, value)
+    return np.minimum(value.astype(np.int64), sizes - 1)
 
 
 def session_categories(
@@ -69,15 +78,18 @@ def session_categories(
     n_visitors: int,
     catalogue: Catalogue,
     params: GeneratorParams,
+    broad: BoolArray,
 ) -> IntArray:
-    """The category each session browses: mostly one of its visitor's 1-3 favourite categories."""
+    """The category each session browses: mostly one of its visitor's 1-3 favourite categories
+    (less often for a broad session)."""
     prefs = rng.choice(catalogue.n_categories, size=(n_visitors, 3), p=catalogue.category_weight)
     n_prefs = 1 + rng.binomial(2, 0.3, size=n_visitors)
     n = sessions.count
     slot = np.minimum(rng.geometric(0.6, size=n) - 1, n_prefs[sessions.visitor] - 1)
     preferred = prefs[sessions.visitor, slot]
     other = rng.choice(catalogue.n_categories, size=n, p=catalogue.category_weight)
-    return np.where(rng.random(n) < params.p_pref_category, preferred, other)
+    p_pref = np.where(broad, params.p_pref_category_broad, params.p_pref_category)
+    return np.where(rng.random(n) < p_pref, preferred, other)
 
 
 def session_anchors(
@@ -86,10 +98,16 @@ def session_anchors(
     category: IntArray,
     catalogue: Catalogue,
     params: GeneratorParams,
+    broad: BoolArray,
+    bot: BoolArray,
 ) -> tuple[IntArray, IntArray]:
-    """(category, first rank) per session; revisits copy them from an earlier session."""
-    rank = _popular_rank(rng, catalogue.category_size[category], params.popularity_gamma)
-    revisit = (sessions.ordinal > 0) & (rng.random(sessions.count) < params.p_return_revisit)
+    """(category, first rank) per session; revisits copy them from an earlier session (a bot-like
+    visitor nearly always comes back to the same item)."""
+    sizes = catalogue.category_size[category]
+    rank = _popular_rank(rng, sizes, params.popularity_gamma, params.popularity_head)
+    rank = np.where(broad, (rng.random(len(sizes)) * sizes).astype(np.int64), rank)
+    p_revisit = np.where(bot, params.p_bot_revisit, params.p_return_revisit)
+    revisit = (sessions.ordinal > 0) & (rng.random(sessions.count) < p_revisit) & ~broad
     source = last_true_index(~revisit)
     return category[source], rank[source]
 
@@ -100,22 +118,32 @@ def view_items(
     catalogue: Catalogue,
     n_visitors: int,
     params: GeneratorParams,
+    broad: BoolArray,
+    bot: BoolArray,
 ) -> IntArray:
-    """Catalogue index of the item of every view (flattened in session order)."""
-    category = session_categories(rng, sessions, n_visitors, catalogue, params)
-    category, rank0 = session_anchors(rng, sessions, category, catalogue, params)
+    """Catalogue index of the item of every view (flattened in session order).
+
+    Broad sessions (heavy visitors: bots, power buyers) range over the catalogue: fewer visits to
+    favourite categories, items drawn evenly rather than by popularity, no return to anchors;
+    bot-like sessions (short, very frequent) keep returning to the same items.
+    """
+    category = session_categories(rng, sessions, n_visitors, catalogue, params, broad)
+    category, rank0 = session_anchors(rng, sessions, category, catalogue, params, broad, bot)
     session = sessions.view_session()
     position = sessions.view_position()
     cat = category[session]
     size = catalogue.category_size[cat]
     u = rng.random(len(session))
     first = position == 0
-    jump = ~first & (u >= params.p_repeat) & (u < params.p_repeat + params.p_jump)
-    walk = ~first & (u >= params.p_repeat + params.p_jump)
+    p_repeat = np.where(bot[session], params.p_bot_repeat, params.p_repeat)
+    jump = ~first & (u >= p_repeat) & (u < p_repeat + params.p_jump)
+    walk = ~first & (u >= p_repeat + params.p_jump)
     magnitude = rng.geometric(0.55, size=len(session))
     sign = np.where(rng.random(len(session)) < 0.5, -1, 1)
     step = np.where(walk, sign * magnitude, 0).astype(np.int64)
-    fresh = np.where(first, rank0[session], _popular_rank(rng, size, params.popularity_gamma))
+    popular = _popular_rank(rng, size, params.popularity_gamma, params.popularity_head)
+    popular = np.where(broad[session], (rng.random(len(size)) * size).astype(np.int64), popular)
+    fresh = np.where(first, rank0[session], popular)
     anchor = first | jump
     cum = np.cumsum(step)
     last = last_true_index(anchor)

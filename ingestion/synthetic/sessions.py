@@ -88,13 +88,13 @@ def build_visitors(
     )
     # A heavy visitor either browses in long sessions or comes back very often for a few views.
     mean_views = np.zeros(n_visitors)
-    mean_views[:k] = np.exp(rng.uniform(np.log(2.5), np.log(60.0), size=k))
+    mean_views[:k] = np.exp(rng.uniform(np.log(2.5), np.log(40.0), size=k))
     n_sessions[:k] = np.clip(np.round(budget[:k] / mean_views[:k]), 2, 1_000).astype(np.int64)
     window = rng.exponential(params.return_window_days, size=n_visitors)
-    window[:k] = rng.uniform(20.0, float(N_DAYS), size=k)
+    window[:k] = rng.uniform(10.0, 100.0, size=k)
     engagement = rng.normal(size=n_visitors) + np.where(returning, 0.5, 0.0)
     # Long-session heavy visitors are power buyers; the quick, frequent ones are bot-like.
-    engagement[:k] += np.where(mean_views[:k] >= 8.0, 1.0, -2.5)
+    engagement[:k] += np.where(mean_views[:k] >= params.bot_max_views, 1.0, -2.5)
     return Visitors(returning, engagement, n_sessions, mean_views, window)
 
 

@@ -31,8 +31,10 @@ def ev(events: pd.DataFrame) -> st.Events:
 
 
 def test_some_purchases_skip_the_cart(ev: st.Events) -> None:
+    """Over all buying sessions ~5-9% (pauses split some carts from their checkout); under the
+    buyer-rich active-visitors rule it reads ~17% beside the real 12.7% (see the fidelity test)."""
     share = st.buy_without_cart_share(ev)
-    assert 0.05 <= share <= 0.3
+    assert 0.03 <= share <= 0.3
 
 
 def test_many_buyers_browse_on_after_the_checkout(ev: st.Events) -> None:
