@@ -113,9 +113,13 @@ def _check_target(path: Path, n_events: int, seed: int, force: bool) -> Generate
     if same:
         fields = {k: meta[k] for k in GenerateResult.__dataclass_fields__ if k in meta}
         return GenerateResult(**{**fields, "path": str(path), "seconds": 0.0, "reused": True})
+    version = meta.get("generator_version")
+    older = f" by generator version {version} (now {GENERATOR_VERSION})" if (
+        version != GENERATOR_VERSION
+    ) else ""
     msg = (
-        f"{path} was generated with --events {meta.get('events')} --seed {meta.get('seed')}; "
-        f"pass --force to replace it with --events {n_events} --seed {seed}."
+        f"{path} was generated with --events {meta.get('events')} --seed {meta.get('seed')}"
+        f"{older}; pass --force to replace it with --events {n_events} --seed {seed}."
     )
     raise GeneratorOutputError(msg)
 
