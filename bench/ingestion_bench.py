@@ -157,7 +157,7 @@ def run_monitored(argv: list[str], env: dict[str, str] | None = None,
 def events_file(rows: int) -> Path:
     path = ROOT / "data" / "bench" / f"events_{rows}.csv"
     try:
-        from ingestion.generator import write_events_csv
+        from ingestion.synthetic import write_events_csv
     except ImportError:
         return _synthetic_file(path, rows)
     write_events_csv(path, rows, 42)

@@ -62,7 +62,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=2_756_101)
     parser.add_argument("--entries", default=",".join(entries()))
     args = parser.parse_args()
-    from ingestion.generator import write_events_csv
+    from ingestion.synthetic import write_events_csv
 
     data = ROOT / "data" / "bench" / f"events_{args.events}.csv"
     data.parent.mkdir(parents=True, exist_ok=True)

@@ -147,7 +147,7 @@ def register(app: typer.Typer) -> None:
     app.command("produce")(produce_cmd)
     app.command("consume")(consume_cmd)
     app.command("batches")(batches_cmd)
-    if importlib.util.find_spec("ingestion.cli_generate") is not None:
-        from ingestion.cli_generate import register_generate
+    if importlib.util.find_spec("ingestion.synthetic.cli") is not None:
+        from ingestion.synthetic.cli import register_generate
 
         register_generate(app)

@@ -27,3 +27,7 @@ class BatchSpecError(IngestionError):
 
 class GeneratorOutputError(IngestionError):
     """`shopstream generate` refused to write: the target exists and is not a generated file."""
+
+
+class FidelityCompareError(IngestionError):
+    """`shopstream generate --compare` could not read or classify the real sample."""

@@ -9,7 +9,13 @@ import pytest
 
 from shopstream.settings import Settings
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "retailrocket-sample"
+_SAMPLE = Path("shared") / "data" / "retailrocket-sample"
+# ../shared beside the repo; a git worktree one level deeper (wt/<name>) finds the same folder
+# further up, so the nearest ancestor that holds it wins.
+SHARED_DATA = next(
+    (p / _SAMPLE for p in Path(__file__).resolve().parents[1:] if (p / _SAMPLE).is_dir()),
+    Path(__file__).resolve().parents[2] / _SAMPLE,
+)
 
 
 def unique(prefix: str) -> str:

@@ -34,7 +34,7 @@ def trained(spark: Any, live_stack: Settings, tmp_path_factory: pytest.TempPathF
             ) -> dict[str, Any]:
     from typer.testing import CliRunner
 
-    from ingestion.generator import write_events_csv
+    from ingestion.synthetic import write_events_csv
     from shopstream.cli import app
 
     events = tmp_path_factory.mktemp("ui") / "events.csv"

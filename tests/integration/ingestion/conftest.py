@@ -64,7 +64,7 @@ def isolated(live_stack: Settings) -> Iterator[Isolated]:
 def events_file(path: Path, n: int, seed: int = 7) -> Path:
     """A generated events file (the generator's API when present, else a synthetic one)."""
     try:
-        from ingestion.generator import write_events_csv
+        from ingestion.synthetic import write_events_csv
     except ImportError:
         rng = random.Random(seed)
         with path.open("w") as fh:

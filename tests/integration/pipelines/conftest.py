@@ -18,7 +18,7 @@ SMALL_SEED = 11
 
 @pytest.fixture(scope="session")
 def small_events_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from ingestion.generator import write_events_csv
+    from ingestion.synthetic import write_events_csv
 
     path = tmp_path_factory.mktemp("events") / "events.csv"
     write_events_csv(path, SMALL_EVENTS, SMALL_SEED)

@@ -1,7 +1,9 @@
 """The purchase funnel: addtocart after a view of the item, transaction after its addtocart.
 
 Propensity grows with the session's length, with how many sessions the visitor already had and
-with the visitor's latent engagement, so returning, engaged visitors buy far more often.
+with the visitor's latent engagement, so returning, engaged visitors buy far more often. As in
+real shop data, some buying sessions have no addtocart (bought straight from the item page) and
+many go on browsing after the checkout.
 """
 
 from __future__ import annotations
@@ -10,9 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ingestion.generator_arrays import IntArray, segment_starts, sigmoid
-from ingestion.generator_params import GeneratorParams
-from ingestion.generator_sessions import Sessions
+from ingestion.synthetic.arrays import IntArray, segment_starts, sigmoid
+from ingestion.synthetic.params import GeneratorParams
+from ingestion.synthetic.sessions import Sessions
 
 
 @dataclass
@@ -26,6 +28,35 @@ class FunnelEvents:
     txn_item: IntArray
     txn_ts: IntArray
     txn_id: IntArray
+    after_session: IntArray  # views after the checkout
+    after_item: IntArray
+    after_ts: IntArray
+
+
+def _capped_ordinal(sessions: Sessions, params: GeneratorParams) -> IntArray:
+    return np.minimum(sessions.ordinal, params.max_ordinal_effect)
+
+
+def _views_after(
+    rng: np.random.Generator,
+    sessions: Sessions,
+    items: IntArray,
+    buying: IntArray,
+    checkout: IntArray,
+    params: GeneratorParams,
+) -> tuple[IntArray, IntArray, IntArray]:
+    """Views after the checkout in some buying sessions: items the session viewed, re-viewed."""
+    going_on = buying[rng.random(len(buying)) < params.p_browse_after]
+    n_after = rng.geometric(1.0 / params.mean_views_after, size=len(going_on)).astype(np.int64)
+    sess = np.repeat(going_on, n_after)
+    starts = segment_starts(sessions.n_views)
+    pick = starts[sess] + (rng.random(len(sess)) * sessions.n_views[sess]).astype(np.int64)
+    gaps = np.exp(np.log(params.gap_median_s) + params.gap_sigma * rng.standard_normal(len(sess)))
+    gaps_ms = (1000 * np.minimum(gaps, params.max_gap_s)).astype(np.int64) + 1
+    cum = np.cumsum(gaps_ms)
+    first = segment_starts(n_after)
+    offset = cum - np.repeat(cum[first] - gaps_ms[first], n_after)
+    return sess, items[pick], checkout[sess] + offset
 
 
 def _cart_counts(
@@ -35,7 +66,7 @@ def _cart_counts(
     logit = (
         params.cart_bias
         + params.cart_per_log_views * np.log(sessions.n_views)
-        + params.cart_per_log_session * np.log1p(sessions.ordinal)
+        + params.cart_per_log_session * np.log1p(_capped_ordinal(sessions, params))
         + params.cart_per_engagement * engagement[sessions.visitor]
     )
     carts = rng.random(sessions.count) < sigmoid(logit)
@@ -84,7 +115,7 @@ def build_funnel(
     cart_ts = seen_ts + (1000 * delay_s).astype(np.int64) + 1
     logit = (
         params.buy_bias
-        + params.buy_per_log_session * np.log1p(sessions.ordinal)
+        + params.buy_per_log_session * np.log1p(_capped_ordinal(sessions, params))
         + params.buy_per_engagement * engagement[sessions.visitor]
     )
     buys = rng.random(sessions.count) < sigmoid(logit)
@@ -98,12 +129,20 @@ def build_funnel(
     txn_number = np.full(sessions.count, -1, dtype=np.int64)
     txn_number[buying] = rng.permutation(len(buying))
     t_sess = sess[bought]
+    # Some buyers skip the cart: their session keeps its views and the purchase, not the carts.
+    direct = np.zeros(sessions.count, dtype=bool)
+    direct[buying] = rng.random(len(buying)) < params.p_buy_without_cart
+    keep = ~direct[sess]
+    a_sess, a_item, a_ts = _views_after(rng, sessions, items, buying, checkout, params)
     return FunnelEvents(
-        cart_session=sess,
-        cart_item=item,
-        cart_ts=cart_ts,
+        cart_session=sess[keep],
+        cart_item=item[keep],
+        cart_ts=cart_ts[keep],
         txn_session=t_sess,
         txn_item=item[bought],
         txn_ts=checkout[t_sess],
         txn_id=txn_number[t_sess],
+        after_session=a_sess,
+        after_item=a_item,
+        after_ts=a_ts,
     )

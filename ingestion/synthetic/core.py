@@ -7,18 +7,19 @@ import logging
 import numpy as np
 import pyarrow as pa
 
-from ingestion.generator_arrays import IntArray
-from ingestion.generator_funnel import FunnelEvents, build_funnel
-from ingestion.generator_items import build_catalogue, view_items
-from ingestion.generator_params import (
+from ingestion.synthetic.arrays import IntArray
+from ingestion.synthetic.funnel import FunnelEvents, build_funnel
+from ingestion.synthetic.items import build_catalogue, view_items
+from ingestion.synthetic.params import (
     ADDTOCART,
     EVENT_NAMES,
     PUBLISHED,
     TRANSACTION,
+    TS_MAX_MS,
     VIEW,
     GeneratorParams,
 )
-from ingestion.generator_sessions import build_sessions, build_visitors
+from ingestion.synthetic.sessions import build_sessions, build_visitors
 
 logger = logging.getLogger(__name__)
 
@@ -30,29 +31,34 @@ def _flat_events(
     rng: np.random.Generator, n_events: int, n_visitors: int, params: GeneratorParams
 ) -> dict[str, IntArray]:
     """All events of n_visitors visitors, ordered by (visitor, session, time, event type)."""
-    visitors = build_visitors(rng, n_visitors, params)
+    visitors = build_visitors(rng, n_visitors, n_events, params)
     sessions = build_sessions(rng, visitors, params)
     catalogue = build_catalogue(rng, n_events, params)
-    items = view_items(rng, sessions, catalogue, n_visitors, params)
+    heavy_views = visitors.mean_views[sessions.visitor]
+    broad = heavy_views >= params.bot_max_views
+    bot = (heavy_views > 0) & ~broad
+    items = view_items(rng, sessions, catalogue, n_visitors, params, broad, bot)
     view_session = sessions.view_session()
     view_ts = sessions.start_ms[view_session] + sessions.view_offset_ms
     funnel: FunnelEvents = build_funnel(rng, sessions, visitors.engagement, items, view_ts, params)
-    session = np.concatenate([view_session, funnel.cart_session, funnel.txn_session])
+    session = np.concatenate(
+        [view_session, funnel.after_session, funnel.cart_session, funnel.txn_session]
+    )
     kind = np.concatenate(
         [
-            np.full(len(view_session), VIEW),
+            np.full(len(view_session) + len(funnel.after_session), VIEW),
             np.full(len(funnel.cart_session), ADDTOCART),
             np.full(len(funnel.txn_session), TRANSACTION),
         ]
     ).astype(np.int8)
-    ts = np.concatenate([view_ts, funnel.cart_ts, funnel.txn_ts])
-    item = np.concatenate([items, funnel.cart_item, funnel.txn_item])
-    txn = np.concatenate(
-        [
-            np.full(len(view_session) + len(funnel.cart_session), -1, dtype=np.int64),
-            funnel.txn_id,
-        ]
-    )
+    ts = np.concatenate([view_ts, funnel.after_ts, funnel.cart_ts, funnel.txn_ts])
+    item = np.concatenate([items, funnel.after_item, funnel.cart_item, funnel.txn_item])
+    txn = np.full(len(ts), -1, dtype=np.int64)
+    txn[len(ts) - len(funnel.txn_id) :] = funnel.txn_id
+    # Browsing on after a late checkout may run past the period's end: those views are dropped.
+    inside = ts <= TS_MAX_MS
+    session, kind, ts = session[inside], kind[inside], ts[inside]
+    item, txn = item[inside], txn[inside]
     order = np.lexsort((item, kind, ts, session))
     return {
         "visitor": sessions.visitor[session[order]],

@@ -12,8 +12,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ingestion.generator import DEFAULT_EVENTS, PUBLISHED, generate_events, summarize
-from ingestion.generator_params import TS_MAX_MS, TS_MIN_MS
+from ingestion.synthetic import (
+    DEFAULT_EVENTS,
+    PUBLISHED,
+    TS_MAX_MS,
+    TS_MIN_MS,
+    generate_events,
+    summarize,
+)
 
 SAMPLE_ROWS = 50_000
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ingestion.generator_arrays import (
+from ingestion.synthetic.arrays import (
     BoolArray,
     FloatArray,
     IntArray,
@@ -15,7 +15,7 @@ from ingestion.generator_arrays import (
     segment_ids,
     segment_starts,
 )
-from ingestion.generator_params import (
+from ingestion.synthetic.params import (
     DAY0_MS,
     DAY_MS,
     HOUR_PROFILE,
@@ -34,9 +34,13 @@ _FUNNEL_SPILL_MS = 14 * 60_000
 
 @dataclass
 class Visitors:
+    """One row per visitor; heavy (bot-like or power) visitors come first."""
+
     returning: BoolArray
     engagement: FloatArray  # latent propensity to buy (standard normal, higher when returning)
     n_sessions: IntArray
+    mean_views: FloatArray  # views per session of a heavy visitor; 0 for everyone else
+    window_days: FloatArray  # days over which a visitor's sessions spread
 
 
 @dataclass
@@ -60,15 +64,38 @@ class Sessions:
         return position_in_segment(self.n_views)
 
 
-def build_visitors(rng: np.random.Generator, n_visitors: int, params: GeneratorParams) -> Visitors:
+def heavy_budgets(rng: np.random.Generator, n_events: int, params: GeneratorParams) -> IntArray:
+    """Events of each heavy visitor: a rank-size law in shares of the history (busiest first)."""
+    k = round(n_events * params.heavy_per_event)
+    rank = np.arange(1, k + 1, dtype=np.float64)
+    share = params.heavy_top_share * rank**-params.heavy_rank_exponent
+    share *= np.exp(0.15 * rng.standard_normal(k))
+    return np.maximum((share * n_events).astype(np.int64), 10)
+
+
+def build_visitors(
+    rng: np.random.Generator, n_visitors: int, n_events: int, params: GeneratorParams
+) -> Visitors:
+    """Heavy visitors (first), then ordinary ones: most come once, a minority returns."""
+    budget = heavy_budgets(rng, n_events, params)
+    k = min(len(budget), n_visitors)
     returning = rng.random(n_visitors) < params.returning_share
+    returning[:k] = True
     n_sessions = np.ones(n_visitors, dtype=np.int64)
     n_ret = int(returning.sum())
     n_sessions[returning] = 1 + bounded_zipf(
         rng, params.sessions_zipf, params.max_sessions - 1, n_ret
     )
+    # A heavy visitor either browses in long sessions or comes back very often for a few views.
+    mean_views = np.zeros(n_visitors)
+    mean_views[:k] = np.exp(rng.uniform(np.log(2.5), np.log(40.0), size=k))
+    n_sessions[:k] = np.clip(np.round(budget[:k] / mean_views[:k]), 2, 1_000).astype(np.int64)
+    window = rng.exponential(params.return_window_days, size=n_visitors)
+    window[:k] = rng.uniform(10.0, 100.0, size=k)
     engagement = rng.normal(size=n_visitors) + np.where(returning, 0.5, 0.0)
-    return Visitors(returning=returning, engagement=engagement, n_sessions=n_sessions)
+    # Long-session heavy visitors are power buyers; the quick, frequent ones are bot-like.
+    engagement[:k] += np.where(mean_views[:k] >= params.bot_max_views, 1.0, -2.5)
+    return Visitors(returning, engagement, n_sessions, mean_views, window)
 
 
 def _view_offsets(rng: np.random.Generator, n_views: IntArray, params: GeneratorParams) -> IntArray:
@@ -78,6 +105,9 @@ def _view_offsets(rng: np.random.Generator, n_views: IntArray, params: Generator
         np.exp(np.log(params.gap_median_s) + params.gap_sigma * rng.standard_normal(total)),
         params.max_gap_s,
     )
+    # Now and then a visitor leaves the tab open: a pause of minutes to an hour inside a session.
+    pause = rng.random(total) < params.p_pause
+    gaps_s[pause] = np.exp(rng.uniform(np.log(600.0), np.log(3_600.0), size=int(pause.sum())))
     gaps = np.maximum((gaps_s * 1000.0).astype(np.int64), 1)
     gaps[segment_starts(n_views)] = 0
     cum = np.cumsum(gaps)
@@ -88,12 +118,10 @@ def _raw_starts(
     rng: np.random.Generator,
     visitor: IntArray,
     first_in_visitor: BoolArray,
-    n_visitors: int,
-    params: GeneratorParams,
+    window: FloatArray,
 ) -> IntArray:
     """Start time of each session: a day in the visitor's active window, a time from the cycle."""
-    first_day = rng.integers(0, N_DAYS, size=n_visitors)
-    window = rng.exponential(params.return_window_days, size=n_visitors)
+    first_day = rng.integers(0, N_DAYS, size=len(window))
     n = len(visitor)
     offset_days = np.where(first_in_visitor, 0, np.floor(rng.random(n) * window[visitor]))
     day = first_day[visitor] + offset_days.astype(np.int64)
@@ -107,7 +135,7 @@ def _raw_starts(
 def build_sessions(
     rng: np.random.Generator, visitors: Visitors, params: GeneratorParams
 ) -> Sessions:
-    """Sessions of all visitors with non-overlapping times, gaps of at least 45 minutes."""
+    """Sessions of all visitors with non-overlapping times, at least session_gap_min_ms apart."""
     visitor = segment_ids(visitors.n_sessions)
     first = position_in_segment(visitors.n_sessions) == 0
     ret = visitors.returning[visitor]
@@ -117,7 +145,10 @@ def build_sessions(
         bounded_zipf(rng, params.returning_views_zipf, params.max_views, n),
         bounded_zipf(rng, params.casual_views_zipf, params.max_views, n),
     )
-    start = _raw_starts(rng, visitor, first, len(visitors.n_sessions), params)
+    mean = visitors.mean_views[visitor]
+    heavy = mean > 0
+    n_views[heavy] = np.minimum(rng.geometric(1.0 / mean[heavy]), params.max_views)
+    start = _raw_starts(rng, visitor, first, visitors.window_days)
     start = np.where(start < TS_MIN_MS, start + DAY_MS, start)
     start = np.where(start > TS_MAX_MS - HOUR_MS, start - DAY_MS, start)
     order = np.lexsort((start, visitor))

@@ -1,4 +1,4 @@
-"""`shopstream generate`: write a synthetic Retail Rocket events.csv (see ingestion.generator)."""
+"""`shopstream generate`: write a synthetic Retail Rocket events.csv (see .writer)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ingestion.generator import DEFAULT_EVENTS, DEFAULT_SEED, write_events_csv
+from ingestion.synthetic import DEFAULT_EVENTS, DEFAULT_SEED, write_events_csv
 from shopstream.context import settings_from
 from shopstream.output import emit, stderr_console
 
@@ -28,8 +28,28 @@ def generate_cmd(
         bool, typer.Option("--force", help="Replace an earlier generated file (never real data).")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
+    compare: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--compare",
+            help="Real events CSV to set beside the generated history (repeatable); prints a "
+            "fidelity table and writes no file.",
+        ),
+    ] = None,
+    design: Annotated[
+        str | None,
+        typer.Option(
+            "--design",
+            help="How the real sample was drawn: rows, active or visitors (default: guessed).",
+        ),
+    ] = None,
 ) -> None:
     """Write a synthetic events.csv with the real Retail Rocket file's format and shape."""
+    if compare:
+        from ingestion.synthetic.cli_compare import compare_cmd
+
+        compare_cmd(compare, events, seed, design, as_json)
+        return
     target = out if out is not None else settings_from(ctx).events_file
     with stderr_console().status(f"generating {events:,} events → {target}"):
         result = write_events_csv(target, events, seed, force=force)

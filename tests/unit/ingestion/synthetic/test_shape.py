@@ -8,8 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ingestion.generator import PUBLISHED_RATIOS, generate_events
-from ingestion.generator_params import TS_MAX_MS, TS_MIN_MS
+from ingestion.synthetic import PUBLISHED_RATIOS, TS_MAX_MS, TS_MIN_MS, generate_events
 
 pytestmark = pytest.mark.unit
 
@@ -26,19 +25,23 @@ def sessionize(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def funnel_violations(df: pd.DataFrame) -> tuple[int, int]:
-    """(addtocarts without an earlier view, transactions without an earlier addtocart) of the
-    same item by the same visitor in the same session."""
+    """(addtocarts without an earlier view of the item in the same session, transactions without
+    an earlier view of the item by the same visitor). A purchase need not follow an addtocart:
+    real buyers sometimes buy straight from the item page (see test_some_purchases_skip_the_cart).
+    """
     d = sessionize(df)
 
-    def first_ts(kind: str) -> pd.Series:
-        return d[d.event.eq(kind)].groupby(["session", "itemid"]).timestamp.min()
+    def first_view(keys: list[str]) -> pd.Series:
+        return d[d.event.eq("view")].groupby(keys).timestamp.min()
 
-    def orphans(kind: str, before: pd.Series) -> int:
-        rows = d[d.event.eq(kind)].set_index(["session", "itemid"]).timestamp
-        prior = before.reindex(rows.index)
+    def orphans(kind: str, keys: list[str]) -> int:
+        rows = d[d.event.eq(kind)].set_index(keys).timestamp
+        prior = first_view(keys).reindex(rows.index)
         return int((prior.isna() | (prior.to_numpy() >= rows.to_numpy())).sum())
 
-    return orphans("addtocart", first_ts("view")), orphans("transaction", first_ts("addtocart"))
+    return orphans("addtocart", ["session", "itemid"]), orphans(
+        "transaction", ["visitorid", "itemid"]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +79,7 @@ def test_funnel_check_catches_broken_orders(events: pd.DataFrame) -> None:
     broken = events.copy()
     cart = broken.index[broken.event.eq("addtocart")][0]
     txn = broken.index[broken.event.eq("transaction")][0]
-    broken.loc[[cart, txn], "timestamp"] -= 10 * 60_000
+    broken.loc[[cart, txn], "timestamp"] -= 30 * 86_400_000
     assert funnel_violations(broken) == (1, 1)
 
 
@@ -103,7 +106,9 @@ def test_visitor_ids_are_dense(events: pd.DataFrame) -> None:
 
 def test_heavy_tails(events: pd.DataFrame) -> None:
     per_visitor = events.visitorid.value_counts()
-    assert (per_visitor == 1).mean() > 0.6  # most visitors have a single event
+    # Most visitors have a single event (real: 0.70 of a random visitor sample; more returning
+    # visitors since issue 11, calibrated on whole histories of active visitors).
+    assert (per_visitor == 1).mean() > 0.5
     assert per_visitor.max() >= 50 * per_visitor.median()
     per_item = events.itemid.value_counts()
     top = per_item.iloc[: max(1, len(per_item) // 100)].sum() / N

@@ -10,9 +10,9 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from ingestion.cli_generate import register_generate
 from ingestion.errors import GeneratorOutputError
-from ingestion.generator import sidecar_path, write_events_csv
+from ingestion.synthetic import sidecar_path, write_events_csv
+from ingestion.synthetic.cli import register_generate
 from shopstream.errors import ShopstreamError
 
 pytestmark = pytest.mark.unit

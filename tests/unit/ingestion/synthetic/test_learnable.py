@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ingestion.generator import generate_events
+from ingestion.synthetic import generate_events
 
 pytestmark = pytest.mark.unit
 

@@ -1,4 +1,4 @@
-"""Synthetic Retail Rocket events.csv: library API and the safe writer behind `shopstream generate`.
+"""The safe events.csv writer behind `shopstream generate`.
 
 ``generate_events(n, seed)`` builds the table in memory; ``write_events_csv(path, n, seed)``
 writes the exact events.csv format and a sidecar ``<name>.generated.json`` (seed, size, sha256,
@@ -22,32 +22,12 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from ingestion.errors import GeneratorOutputError
-from ingestion.generator_core import generate_events
-from ingestion.generator_params import (
-    CSV_HEADER,
-    DEFAULT_EVENTS,
-    DEFAULT_SEED,
-    PUBLISHED,
-    PUBLISHED_RATIOS,
-    GeneratorParams,
-)
-
-__all__ = [
-    "DEFAULT_EVENTS",
-    "DEFAULT_SEED",
-    "PUBLISHED",
-    "PUBLISHED_RATIOS",
-    "GenerateResult",
-    "GeneratorParams",
-    "generate_events",
-    "sidecar_path",
-    "summarize",
-    "write_events_csv",
-]
+from ingestion.synthetic.core import generate_events
+from ingestion.synthetic.params import CSV_HEADER, DEFAULT_EVENTS, DEFAULT_SEED, GeneratorParams
 
 logger = logging.getLogger(__name__)
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 SIDECAR_SUFFIX = ".generated.json"
 
 
@@ -133,9 +113,13 @@ def _check_target(path: Path, n_events: int, seed: int, force: bool) -> Generate
     if same:
         fields = {k: meta[k] for k in GenerateResult.__dataclass_fields__ if k in meta}
         return GenerateResult(**{**fields, "path": str(path), "seconds": 0.0, "reused": True})
+    version = meta.get("generator_version")
+    older = f" by generator version {version} (now {GENERATOR_VERSION})" if (
+        version != GENERATOR_VERSION
+    ) else ""
     msg = (
-        f"{path} was generated with --events {meta.get('events')} --seed {meta.get('seed')}; "
-        f"pass --force to replace it with --events {n_events} --seed {seed}."
+        f"{path} was generated with --events {meta.get('events')} --seed {meta.get('seed')}"
+        f"{older}; pass --force to replace it with --events {n_events} --seed {seed}."
     )
     raise GeneratorOutputError(msg)
 
