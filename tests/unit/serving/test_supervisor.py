@@ -106,7 +106,7 @@ def make(registry: FakeRegistry, delay: float = 0.0) -> tuple[ModelSupervisor, l
     hosts = ByHost()
     client = HttpxTransport(httpx.AsyncClient(transport=httpx.ASGITransport(app=hosts)))
 
-    def launch(role: str, model: ProductionVersion, port: int) -> Any:
+    async def launch(role: str, model: ProductionVersion, port: int) -> Any:
         hosts.apps[f"fake{port}"] = Scorer(model.version, delay)
         server = FakeServer(role, model, port)
         launched.append(server)
