@@ -110,12 +110,16 @@ def serve_and_measure(names: dict[str, str], layout: str, known: list[int],
                                                                      dict[str, Any]]:
     """(layout figures, load results) for one `shopstream serve --scoring-layout layout`."""
     logger.info("serve --scoring-layout %s …", layout)
+    cache = Settings().services_dir / "scoring" / "models"
+    cached = [p.parent.name for p in cache.glob("*/*/.complete")] if layout != "mlflow-serve" \
+        else []
     proc, summary = start_serve(names, layout)
     results: dict[str, Any] = {}
     try:
         warm_up(summary["router"], router_requests(known))
         figures: dict[str, Any] = {
             "cold_start_s": summary["cold_start_s"], "serve_startup_s": summary["startup_s"],
+            "models_cached_on_disk_before": sorted(set(cached) & set(names.values())),
             "memory_after_warm_up": tree_memory(proc.pid)}
         if full:
             results = run_router_and_direct(proc.pid, summary, known, args.duration,

@@ -119,7 +119,8 @@ def host_keys(layout: str, roles: Sequence[str]) -> list[str]:
 
 def spawn_host(key: str, env: Mapping[str, str], log_dir: Path,
                host: str = "127.0.0.1") -> HostProcess:
-    """Start `python -m serving.scoring_host` (returns at once; it listens a few s later)."""
+    """Start `python -m serving.scoring_host` (returns at once; it listens a few s later).
+    Downloaded model versions are kept under log_dir/models."""
     from serving.scoring import die_with_parent
 
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -128,7 +129,7 @@ def spawn_host(key: str, env: Mapping[str, str], log_dir: Path,
     control_file.unlink(missing_ok=True)
     argv = [*die_with_parent(), sys.executable, "-m", "serving.scoring_host",
             "--control-file", str(control_file), "--host", host,
-            "--parent-pid", str(os.getpid())]
+            "--parent-pid", str(os.getpid()), "--cache-dir", str(log_dir / "models")]
     with log_file.open("ab") as log:
         proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, env=dict(env),
@@ -197,7 +198,10 @@ class HostPool:
     async def launch(self, role: str, model: ProductionVersion, port: int) -> HostedModel:
         """Load model into role's host on port; returns once it listens there."""
         host = await self.host_for(role)
-        body = {"uri": model.uri, "role": role, "port": port}
+        from serving.scoring_host import cache_key  # light: its heavy imports are lazy
+
+        body = {"uri": model.uri, "role": role, "port": port,
+                "cache_key": cache_key(model.name, model.version, model.run_id)}
         try:
             status, raw = await self.client.post_json(f"{host.control_url}/models", body,
                                                       timeout=self.startup_timeout_s)

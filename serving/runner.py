@@ -136,4 +136,4 @@ def serve(settings: Settings, config: ServingConfig, host: str, port: int,
                      lifespan=lifespan, max_body_bytes=config.max_body_bytes)
     settle_for_serving()  # a full collection in the middle of a burst shows up in p99
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False,
-                timeout_graceful_shutdown=5)
+                timeout_graceful_shutdown=5, proxy_headers=False)

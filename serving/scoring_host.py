@@ -28,6 +28,7 @@ import gc
 import json
 import logging
 import os
+import re
 import shutil
 import signal
 import socket
@@ -82,15 +83,47 @@ class Served:
         return {"uri": self.uri, "role": self.role, "load_s": round(self.load_s, 3)}
 
 
-def fetch(uri: str) -> tuple[str, str | None]:
-    """(local path, temp folder to remove later) of the model's artifacts: what `mlflow models
-    serve` downloads before it starts uvicorn."""
+def fetch(uri: str, cache: Path | None = None, key: str = "") -> tuple[str, str | None]:
+    """(local path, temp folder to remove when the model is dropped) of the model's artifacts:
+    what `mlflow models serve` downloads before it starts uvicorn. With a cache folder and a
+    key (name/version-run: a registered version never changes), a version downloaded once is
+    loaded from disk after a restart or the next `shopstream serve`."""
     from mlflow.artifacts import download_artifacts
 
     if os.path.isdir(uri):
         return uri, None
-    dst = tempfile.mkdtemp(prefix="shopstream-model-")
-    return str(download_artifacts(artifact_uri=uri, dst_path=dst)), dst
+    if cache is None or not key:
+        dst = tempfile.mkdtemp(prefix="shopstream-model-")
+        return str(download_artifacts(artifact_uri=uri, dst_path=dst)), dst
+    target = cache / key
+    done = target / ".complete"  # holds the model folder's path inside target
+    if done.exists():
+        return str(target / done.read_text()), None
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".download-", dir=target.parent))
+    try:
+        local = Path(download_artifacts(artifact_uri=uri, dst_path=str(tmp)))
+        (tmp / ".complete").write_text(str(local.relative_to(tmp)))
+        shutil.rmtree(target, ignore_errors=True)
+        tmp.rename(target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    prune(target.parent, keep=3)
+    return str(target / done.read_text()), None
+
+
+def prune(folder: Path, keep: int) -> None:
+    """Keep the newest `keep` cached versions of one model (older ones are not served again
+    unless the alias moves back, and then they are downloaded again)."""
+    done = sorted((p for p in folder.iterdir() if (p / ".complete").exists()),
+                  key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in done[keep:]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def cache_key(name: str, version: str, run_id: str | None) -> str:
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", name)
+    return f"{safe}/v{version}-{run_id or 'norun'}"
 
 
 def load_app(local_path: str) -> Any:
@@ -131,12 +164,13 @@ def _server(app: Any) -> Any:
 
 
 class Host:
-    def __init__(self, host: str) -> None:
+    def __init__(self, host: str, cache: Path | None = None) -> None:
         self.host = host
+        self.cache = cache
         self.served: dict[int, Served] = {}
         self._lock = asyncio.Lock()
 
-    async def load(self, uri: str, role: str, port: int) -> Served:
+    async def load(self, uri: str, role: str, port: int, key: str = "") -> Served:
         if port in self.served:
             msg = f"port {port} already serves {self.served[port].uri}"
             raise ValueError(msg)
@@ -144,7 +178,8 @@ class Host:
         sock = bind(self.host, port)  # fail fast when the port is taken
         copy = None
         try:
-            local, copy = await asyncio.to_thread(fetch, uri)  # downloads run side by side
+            # downloads run side by side
+            local, copy = await asyncio.to_thread(fetch, uri, self.cache, key)
             async with self._lock:  # one load at a time: each ends with a full GC (settle_gc)
                 app = await asyncio.to_thread(load_app, local)
             server = _server(app)
@@ -208,7 +243,7 @@ def control_app(host: Host) -> Any:
         body = await request.json()
         try:
             served = await host.load(str(body["uri"]), str(body.get("role", "")),
-                                     int(body["port"]))
+                                     int(body["port"]), str(body.get("cache_key", "")))
         except Exception as e:
             logger.exception("loading %s failed", body.get("uri"))
             detail = "".join(traceback.format_exception_only(type(e), e)).strip()
@@ -238,7 +273,7 @@ async def main_async(args: argparse.Namespace) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    host = Host(args.host)
+    host = Host(args.host, args.cache_dir)
     import mlflow.pyfunc.scoring_server  # noqa: F401  (warm: the first load then costs I/O only)
 
     from shopstream.gc_tuning import settle_for_serving
@@ -268,6 +303,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--control-file", required=True, type=Path)
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--parent-pid", type=int, default=0)
+    ap.add_argument("--cache-dir", type=Path, default=None,
+                    help="keep downloaded model versions here (loaded from disk next time)")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: "
                                                    "%(message)s")

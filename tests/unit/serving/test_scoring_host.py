@@ -121,3 +121,25 @@ def test_hosted_model_stop_after_host_exit_is_quiet(tmp_path: Path) -> None:
     model: Any = HostedModel("tp", ProductionVersion("tp", "1"), "127.0.0.1", 9, owner)
     assert not model.alive()
     model.stop()  # nothing to unload: no error
+
+
+def test_cached_version_is_loaded_from_disk_and_old_ones_pruned(tmp_path: Path) -> None:
+    import os
+
+    from serving.scoring_host import cache_key, fetch, prune
+
+    key = cache_key("team/recommender", "7", "run1")
+    assert key == "team_recommender/v7-run1"
+    done = tmp_path / key
+    (done / "artifacts").mkdir(parents=True)
+    (done / ".complete").write_text("artifacts")
+    path, remove = fetch("models:/team/recommender/7", tmp_path, key)  # no download: cached
+    assert (path, remove) == (str(done / "artifacts"), None)
+    for v in range(1, 6):
+        old = tmp_path / "team_recommender" / f"v{v}-r"
+        old.mkdir()
+        (old / ".complete").write_text(".")
+        os.utime(old, (v, v))
+    prune(tmp_path / "team_recommender", keep=3)
+    left = sorted(p.name for p in (tmp_path / "team_recommender").iterdir())
+    assert left == ["v4-r", "v5-r", "v7-run1"]
