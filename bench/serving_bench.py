@@ -111,8 +111,8 @@ def serve_and_measure(names: dict[str, str], layout: str, known: list[int],
     """(layout figures, load results) for one `shopstream serve --scoring-layout layout`."""
     logger.info("serve --scoring-layout %s …", layout)
     cache = Settings().services_dir / "scoring" / "models"
-    cached = [p.parent.name for p in cache.glob("*/*/.complete")] if layout != "mlflow-serve" \
-        else []
+    cached = ([p.parent.parent.name for p in cache.glob("*/*/.complete")]
+              if layout != "mlflow-serve" else [])
     proc, summary = start_serve(names, layout)
     results: dict[str, Any] = {}
     try:
