@@ -62,7 +62,7 @@ def serve_cmd(
                            f"layout {config.scoring_layout})")
     root = ctx.find_root().obj
     overrides = dict(root.overrides) if isinstance(root, CliState) else {}
-    exec_router(overrides, config, bind_host, bind_port, json_summary)
+    exec_router(settings, overrides, config, bind_host, bind_port, json_summary)
 
 
 def register(app: typer.Typer) -> None:

@@ -23,7 +23,7 @@ import urllib.request
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from infra.process import tail, terminate
 from serving.errors import ScoringServerError
@@ -42,12 +42,51 @@ LAYOUTS = (SHARED, PER_MODEL, MLFLOW_SERVE)
 _NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
+class Child(Protocol):
+    """What serving needs of a child process: subprocess.Popen, or an Adopted one."""
+
+    pid: int
+    returncode: int | None
+
+    def poll(self) -> int | None: ...
+
+    def wait(self, timeout: float | None = None) -> int: ...
+
+
+class Adopted:
+    """A child started before this process exec'd itself (same pid, so still our child):
+    Popen's poll/wait over os.waitpid."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            try:
+                done, status = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:  # reaped elsewhere: it is gone, code unknown
+                self.returncode = -1
+            else:
+                if done:
+                    self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while (code := self.poll()) is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(str(self.pid), timeout or 0.0)
+            time.sleep(0.05)
+        return code
+
+
 @dataclass
 class HostProcess:
     """One started `python -m serving.scoring_host`."""
 
     key: str
-    proc: subprocess.Popen[bytes]
+    proc: Child
     log_file: Path
     control_file: Path
     control_url: str = ""
@@ -82,7 +121,7 @@ class HostedModel:
         return f"http://{self.host}:{self.port}"
 
     @property
-    def proc(self) -> subprocess.Popen[bytes]:
+    def proc(self) -> Child:
         return self.owner.proc
 
     @property
@@ -136,6 +175,17 @@ def spawn_host(key: str, env: Mapping[str, str], log_dir: Path,
                                 start_new_session=True)
     logger.info("started scoring host %s (pid %d), log %s", key, proc.pid, log_file)
     return HostProcess(key, proc, log_file, control_file)
+
+
+def host_spec(host: HostProcess) -> dict[str, Any]:
+    """A started host as JSON, to hand it over across exec (see adopt_host)."""
+    return {"key": host.key, "pid": host.proc.pid, "log_file": str(host.log_file),
+            "control_file": str(host.control_file)}
+
+
+def adopt_host(spec: dict[str, Any]) -> HostProcess:
+    return HostProcess(str(spec["key"]), Adopted(int(spec["pid"])), Path(spec["log_file"]),
+                       Path(spec["control_file"]))
 
 
 class HostPool:

@@ -42,14 +42,19 @@ def config_from_json(raw: dict[str, Any]) -> ServingConfig:
     return ServingConfig(**values)
 
 
-def exec_router(overrides: dict[str, Any], config: ServingConfig, host: str, port: int,
-                json_summary: bool) -> None:
-    """Replace this process with the lean router process (does not return)."""
+def exec_router(settings: Settings, overrides: dict[str, Any], config: ServingConfig,
+                host: str, port: int, json_summary: bool) -> None:
+    """Start the scoring host(s), then replace this process with the lean router process,
+    which adopts them (does not return)."""
+    from serving.hosts import host_spec
+
+    hosts = start_hosts(settings, config)  # importing mlflow takes them seconds: start now
     spec = {"overrides": {k: (str(v) if isinstance(v, Path) else v)
                           for k, v in overrides.items() if v is not None},
             "config": config_to_json(config), "host": host, "port": port,
             "json_summary": json_summary,
-            "log_level": logging.getLogger().getEffectiveLevel()}
+            "log_level": logging.getLogger().getEffectiveLevel(),
+            "hosts": {key: host_spec(h) for key, h in hosts.items()}}
     env = {**os.environ, SPEC_ENV: json.dumps(spec)}
     sys.stdout.flush()
     sys.stderr.flush()
@@ -100,9 +105,10 @@ def main() -> None:
     try:
         settings = load_settings(spec["overrides"])
         config = config_from_json(spec["config"])
-        hosts = start_hosts(settings, config)
+        from serving.hosts import adopt_host
         from serving.runner import serve  # FastAPI, uvicorn, aiohttp: while the hosts start
 
+        hosts = {key: adopt_host(h) for key, h in spec.get("hosts", {}).items()}
         serve(settings, config, spec["host"], int(spec["port"]), _printer(spec["json_summary"]),
               hosts)
     except ShopstreamError as e:

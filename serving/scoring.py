@@ -15,7 +15,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from infra.process import port_open, tail, terminate
 from serving.config import ServingConfig, venv_bin
@@ -23,6 +23,9 @@ from serving.errors import ScoringServerError
 from serving.registry import ProductionVersion
 from serving.transport import Transport, TransportError
 from shopstream.settings import Settings
+
+if TYPE_CHECKING:
+    from serving.hosts import Child
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +88,7 @@ class ScoringServer(Protocol):
     def pid(self) -> int: ...
 
     @property
-    def proc(self) -> subprocess.Popen[bytes]: ...
+    def proc(self) -> Child: ...
 
     @property
     def log_file(self) -> Path: ...

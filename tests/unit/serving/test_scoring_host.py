@@ -143,3 +143,17 @@ def test_cached_version_is_loaded_from_disk_and_old_ones_pruned(tmp_path: Path) 
     prune(tmp_path / "team_recommender", keep=3)
     left = sorted(p.name for p in (tmp_path / "team_recommender").iterdir())
     assert left == ["v4-r", "v5-r", "v7-run1"]
+
+
+def test_adopted_child_reports_its_exit_like_popen() -> None:
+    import subprocess
+
+    from serving.hosts import Adopted, adopt_host, host_spec
+
+    # A Popen whose handle is dropped stands for a child started before an exec.
+    pid = subprocess.Popen([sys.executable, "-c", "import sys; sys.exit(3)"]).pid
+    child = Adopted(pid)
+    assert child.wait(timeout=30) == 3 and child.poll() == 3
+    spec = host_spec(adopt_host({"key": "all", "pid": pid, "log_file": "/x.log",
+                                 "control_file": "/x.json"}))
+    assert spec == {"key": "all", "pid": pid, "log_file": "/x.log", "control_file": "/x.json"}
