@@ -166,7 +166,8 @@ class ModelSupervisor:
 
     def _install(self, server: ScoringServer) -> Endpoint | None:
         self.server, self.model = server, server.model
-        return self.upstream.switch_to(Endpoint(server.url, server.model, server.port))
+        return self.upstream.switch_to(Endpoint(server.url, server.model, server.port,
+                                                alive=server.alive))
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():

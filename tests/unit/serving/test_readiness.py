@@ -26,3 +26,22 @@ async def test_not_ready_while_a_model_starts_but_alive(harness: Any) -> None:
     live = await harness.client.get("/health")
     assert live.status_code == 200 and live.json()["status"] == "degraded"
 
+
+
+@pytest.mark.parametrize("process_alive", [True, False])
+async def test_unreachable_server_whose_process_died_is_marked_down_at_once(
+        harness: Any, process_alive: bool) -> None:
+    from serving.transport import AiohttpTransport
+
+    up = harness.upstreams["recommender"]
+    up.client = AiohttpTransport()  # the router's real transport, to a port nobody listens on
+    assert up.endpoint is not None
+    up.endpoint.url = "http://127.0.0.1:9"
+    up.endpoint.alive = lambda: process_alive
+    r = await harness.client.get("/recommendations/1")
+    await up.client.aclose()
+    assert r.status_code == 503
+    ready = await harness.client.get("/ready")
+    # A dead process: not ready until the supervisor restarted it. A live one that did not
+    # answer (a timeout under load): still ready, the next request may well get through.
+    assert ready.status_code == (200 if process_alive else 503)
