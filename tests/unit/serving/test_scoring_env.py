@@ -1,4 +1,4 @@
-"""The environment `shopstream serve` gives each `mlflow models serve` process."""
+"""The environment `shopstream serve` gives its scoring processes."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import gc
 import pytest
 
 from pipelines.pyfunc_common import SCORING_SERVER_ENV, settle_gc
+from serving.scoring import SCORING_SERVER_ENV as SERVING_SIDE_NAME
 from serving.scoring import scoring_env
 from shopstream.settings import Settings
 
@@ -15,6 +16,7 @@ def test_scoring_servers_are_marked_and_get_the_store_and_tracking_uri() -> None
     settings = Settings(api_key=None)
     env = scoring_env(settings, workers=2)
     assert env[SCORING_SERVER_ENV] == "1"
+    assert SERVING_SIDE_NAME == SCORING_SERVER_ENV  # serving sets what the pyfuncs read
     assert env["MLFLOW_TRACKING_URI"] == settings.tracking_uri
     assert env["MLFLOW_S3_ENDPOINT_URL"] == settings.s3_endpoint
     assert env["MLFLOW_MODELS_WORKERS"] == "2"

@@ -1,5 +1,5 @@
 """Supervisor decisions (first start, promotion with drain, restart after death) with fake
-processes and a fake registry; real `mlflow models serve` runs in the integration tests."""
+processes and a fake registry; real scoring servers run in the integration tests."""
 
 from __future__ import annotations
 
