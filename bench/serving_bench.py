@@ -51,7 +51,7 @@ from serving_bench_lib import (
     stop,
     warm_up,
 )
-from serving_bench_rows import rows_for
+from serving_bench_rows import note_for, rows_for
 
 from serving.config import ROLES
 from serving.registry import RegistryReader
@@ -185,9 +185,7 @@ def main() -> None:
         "took_s": round(time.time() - started, 1),
     }
     report["rows"] = rows_for(report)
-    report["note"] = (f"Models: {source}, versions {report['models']['versions']}; c="
-                      f"{args.concurrency} for {args.duration:.0f} s per route, wrk on the "
-                      f"same {os.cpu_count()} shared cores.")
+    report["note"] = note_for(report)
     args.out.write_text(json.dumps(report, indent=2) + "\n")
     missed = [r["measure"] for r in report["rows"] if r.get("met") is False]
     sys.stdout.write(json.dumps({"missed": missed}, indent=1) + "\n")

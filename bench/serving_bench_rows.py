@@ -103,5 +103,16 @@ def spark_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
              "met": ratio >= SPARK_RATIO}]
 
 
+def note_for(report: dict[str, Any]) -> str:
+    setup, machine = report["setup"], report["machine"]
+    before = ", ".join(f"{x:.1f}" for x in machine["loadavg_before"])
+    after = ", ".join(f"{x:.1f}" for x in machine["loadavg_after"])
+    return (f"Models: {report['models']['source']}, versions {report['models']['versions']}; "
+            f"c={setup['concurrency']} for {setup['duration_s']:.0f} s per route; wrk on the "
+            f"same {machine['cpus']} cores, shared with other work: load average {before} "
+            f"before, {after} after. Under load, req/s and latencies say more about the "
+            f"machine than about serving; CPU ms per request is the steadier figure.")
+
+
 def rows_for(report: dict[str, Any]) -> list[dict[str, Any]]:
     return [*memory_rows(report), *load_rows(report), *spark_rows(report)]
