@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from serving import scoring
 from serving.config import ServingConfig
-from serving.errors import ScoringServerError
+from serving.errors import ScoringServerError, ServingError
 from serving.hosts import MLFLOW_SERVE, HostPool, HostProcess
 from serving.registry import ProductionVersion, RegistryReader
 from serving.scoring import ScoringProcess, ScoringServer
@@ -173,6 +173,8 @@ class ModelSupervisor:
         while not stop.is_set():
             try:
                 await self.step()
+            except ServingError as e:  # e.g. the tracking server is down: said in one line
+                logger.warning("%s supervision round failed (%s); retrying", self.role, e)
             except Exception:
                 logger.exception("%s supervision round failed; retrying", self.role)
             with contextlib.suppress(TimeoutError):
