@@ -43,14 +43,18 @@ def child_env() -> dict[str, str]:
     return {**os.environ, "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
 
 
-def start_serve(names: dict[str, str], timeout: float = 300.0) -> tuple[subprocess.Popen[str],
-                                                                         dict[str, Any]]:
+def start_serve(names: dict[str, str], layout: str = "shared",
+                timeout: float = 300.0) -> tuple[subprocess.Popen[str], dict[str, Any]]:
+    """`shopstream serve` as its own process tree; the summary gains cold_start_s: seconds from
+    the command's start until it reported every model answering a real /invocations."""
     port, base = free_port_block(1), free_port_block(6)
-    argv = serve_argv(VENV_BIN, port, base, names)
+    argv = serve_argv(VENV_BIN, port, base, names, extra=("--scoring-layout", layout))
+    started = time.monotonic()
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, env=child_env(),
                             start_new_session=True)
     summary = read_summary(proc, timeout)
     if summary is not None:
+        summary["cold_start_s"] = round(time.monotonic() - started, 2)
         if summary["status"] != "ok":
             stop(proc)
             msg = f"serve came up degraded: {summary}"
@@ -59,6 +63,16 @@ def start_serve(names: dict[str, str], timeout: float = 300.0) -> tuple[subproce
     stop(proc)
     msg = "shopstream serve did not report ready"
     raise RuntimeError(msg)
+
+
+def warm_up(base: str, requests: dict[str, list[dict[str, Any]]], n: int = 100) -> None:
+    """n requests per route, one at a time (first calls compile, fill caches, open pools)."""
+    import httpx
+
+    with httpx.Client(base_url=base, timeout=30) as client:
+        for reqs in requests.values():
+            for req in (reqs * (n // len(reqs) + 1))[:n]:
+                client.request(req["method"], req["path"], json=req.get("body"))
 
 
 def start_spark_app(timeout: float = 240.0) -> tuple[subprocess.Popen[bytes], str]:

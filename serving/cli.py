@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
-from shopstream.context import settings_from
-from shopstream.output import emit_json, stderr_console
+from shopstream.context import CliState, settings_from
+from shopstream.output import stderr_console
 
 
 def serve_cmd(
@@ -22,7 +22,12 @@ def serve_cmd(
         int | None, typer.Option(help="First scoring-server port (6 consecutive are used).")
     ] = None,
     scoring_workers: Annotated[
-        int | None, typer.Option(help="uvicorn workers per scoring server.")
+        int | None, typer.Option(help="uvicorn workers per scoring server (mlflow-serve).")
+    ] = None,
+    scoring_layout: Annotated[
+        str | None, typer.Option(help="shared: one scoring host for all models (default); "
+                                      "per-model: one host each; mlflow-serve: one `mlflow "
+                                      "models serve` each.")
     ] = None,
     poll_interval: Annotated[
         float | None, typer.Option(help="Seconds between registry polls.")
@@ -31,9 +36,14 @@ def serve_cmd(
     predictor_model: Annotated[str | None, typer.Option(help="Registered name.")] = None,
     segmentation_model: Annotated[str | None, typer.Option(help="Registered name.")] = None,
 ) -> None:
-    """Serve the production models: one `mlflow models serve` each, behind a thin router."""
+    """Serve the production models through MLflow's scoring server, behind a thin router."""
     from serving.config import build_config
-    from serving.runner import serve
+    from serving.hosts import LAYOUTS
+    from serving.main import exec_router
+
+    if scoring_layout is not None and scoring_layout not in LAYOUTS:
+        msg = f"--scoring-layout must be one of {', '.join(LAYOUTS)}"
+        raise typer.BadParameter(msg)
 
     settings = settings_from(ctx)
     config = build_config(
@@ -42,26 +52,17 @@ def serve_cmd(
                "user_segmentation": segmentation_model},
         scoring_base_port=scoring_base_port,
         scoring_workers=scoring_workers,
+        scoring_layout=scoring_layout,
         poll_interval_s=poll_interval,
     )
     bind_host = host or settings.api_host
     bind_port = port or settings.api_port
-    console = stderr_console()
-
-    def on_ready(payload: dict[str, object]) -> None:
-        if json_summary:
-            emit_json(payload)
-            return
-        console.print(f"[bold]router[/] {payload['router']} — {payload['status']}")
-        models = payload.get("models")
-        if isinstance(models, dict):
-            for role, info in models.items():
-                console.print(f"  {role:22} v{info.get('version')} :{info.get('port')} "
-                              f"{info.get('state')}")
-
-    console.print(f"starting router on http://{bind_host}:{bind_port} "
-                  f"(scoring servers from :{config.scoring_base_port})")
-    serve(settings, config, bind_host, bind_port, on_ready)
+    stderr_console().print(f"starting router on http://{bind_host}:{bind_port} "
+                           f"(scoring servers from :{config.scoring_base_port}, "
+                           f"layout {config.scoring_layout})")
+    root = ctx.find_root().obj
+    overrides = dict(root.overrides) if isinstance(root, CliState) else {}
+    exec_router(settings, overrides, config, bind_host, bind_port, json_summary)
 
 
 def register(app: typer.Typer) -> None:

@@ -29,6 +29,9 @@ class ServingConfig:
     scoring_base_port: int = 5101
     scoring_host: str = "127.0.0.1"
     scoring_workers: int = 1
+    # shared: one scoring host for every model; per-model: one host each; mlflow-serve: one
+    # `mlflow models serve` each (the earlier layout). See serving/hosts.py.
+    scoring_layout: str = "shared"
     poll_interval_s: float = 2.0
     startup_timeout_s: float = 120.0
     drain_timeout_s: float = 30.0

@@ -1,15 +1,28 @@
-"""Read-only view of the MLflow registry: which version holds the production alias, and its tags."""
+"""Read-only view of the MLflow registry: which version holds the production alias, and its tags.
+
+Against a tracking server (http/https URI) it asks the REST API directly, so the router never
+imports mlflow (~150 MB of resident memory); other URIs (a local file or database store) go
+through MlflowClient.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
+import urllib.error
+import urllib.parse
+import urllib.request
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mlflow.exceptions import MlflowException
-from mlflow.tracking import MlflowClient
+from serving.errors import ServingError
+
+if TYPE_CHECKING:
+    from mlflow.tracking import MlflowClient
 
 logger = logging.getLogger(__name__)
+ALIAS_PATH = "/api/2.0/mlflow/registered-models/alias"
+_NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # local servers
 
 DATA_RANGE_TAGS = ("batches", "date_from", "date_to")
 META_TAGS = ("git_commit", "run_id", "threshold", *DATA_RANGE_TAGS)
@@ -58,20 +71,27 @@ class ProductionVersion:
 class RegistryReader:
     """Asks the registry for a model's aliased version. Blocking: call it from a thread."""
 
-    def __init__(self, tracking_uri: str, alias: str) -> None:
-        self.tracking_uri = tracking_uri
+    def __init__(self, tracking_uri: str, alias: str, timeout_s: float = 10.0) -> None:
+        self.tracking_uri = tracking_uri.rstrip("/")
         self.alias = alias
+        self.timeout_s = timeout_s
         self._client: MlflowClient | None = None
 
     @property
     def client(self) -> MlflowClient:
         if self._client is None:
+            from mlflow.tracking import MlflowClient
+
             uri = self.tracking_uri
             self._client = MlflowClient(tracking_uri=uri, registry_uri=uri)
         return self._client
 
     def production(self, name: str) -> ProductionVersion | None:
         """The version holding the alias, or None when the model or alias does not exist."""
+        if self.tracking_uri.startswith(("http://", "https://")):
+            return self._over_rest(name)
+        from mlflow.exceptions import MlflowException
+
         try:
             mv = self.client.get_model_version_by_alias(name, self.alias)
         except MlflowException as e:
@@ -80,3 +100,34 @@ class RegistryReader:
         return ProductionVersion(
             name=name, version=str(mv.version), run_id=mv.run_id, tags=dict(mv.tags or {})
         )
+
+    def _over_rest(self, name: str) -> ProductionVersion | None:
+        query = urllib.parse.urlencode({"name": name, "alias": self.alias})
+        url = f"{self.tracking_uri}{ALIAS_PATH}?{query}"
+        try:
+            with _NO_PROXY.open(url, timeout=self.timeout_s) as resp:
+                body = json.loads(resp.read())
+        except urllib.error.HTTPError as e:
+            if e.code in (400, 404):  # RESOURCE_DOES_NOT_EXIST / INVALID_PARAMETER_VALUE
+                logger.debug("no %s@%s: %s", name, self.alias, e)
+                return None
+            msg = f"the registry at {self.tracking_uri} answered {e.code} for {name}@{self.alias}"
+            raise RegistryUnavailableError(msg) from e
+        except (OSError, ValueError) as e:
+            msg = (f"the registry at {self.tracking_uri} could not be asked for "
+                   f"{name}@{self.alias} ({e}); is the tracking server up?")
+            raise RegistryUnavailableError(msg) from e
+        return version_from_json(name, body.get("model_version") or {})
+
+
+class RegistryUnavailableError(ServingError):
+    """The tracking server did not answer; the supervisors retry on their next round."""
+
+
+def version_from_json(name: str, mv: dict[str, Any]) -> ProductionVersion | None:
+    """A ProductionVersion from the REST API's ModelVersion object."""
+    if "version" not in mv:
+        return None
+    tags = {str(t["key"]): str(t.get("value", "")) for t in mv.get("tags") or []}
+    return ProductionVersion(name=name, version=str(mv["version"]), run_id=mv.get("run_id"),
+                             tags=tags)

@@ -10,7 +10,7 @@ import asyncio
 import logging
 import os
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -19,6 +19,7 @@ from fastapi import FastAPI
 
 from serving.app import create_app
 from serving.config import ROLES, ServingConfig
+from serving.hosts import HostProcess
 from serving.registry import RegistryReader
 from serving.supervisor import ModelSupervisor, make_launcher
 from serving.transport import AiohttpTransport
@@ -35,7 +36,8 @@ SHOWN_EVENTS = ("died", "start_failed", "promotion_failed", "promoted", "drain_t
 class Serving:
     """The supervisors and upstreams of one `shopstream serve`."""
 
-    def __init__(self, settings: Settings, config: ServingConfig) -> None:
+    def __init__(self, settings: Settings, config: ServingConfig,
+                 hosts: Mapping[str, HostProcess] | None = None) -> None:
         self.settings = settings
         self.config = config
         self.client = AiohttpTransport()  # one keep-alive pool for every upstream call
@@ -46,7 +48,7 @@ class Serving:
             for role in ROLES
         }
         registry = RegistryReader(settings.tracking_uri, config.alias)
-        launcher = make_launcher(settings, config)
+        launcher, self.pool = make_launcher(settings, config, self.client, hosts)
         self.supervisors = [
             ModelSupervisor(up, registry, launcher, config, self.client)
             for up in self.upstreams.values()
@@ -81,6 +83,8 @@ class Serving:
     async def lifespan(self, app: FastAPI, on_ready: Summary | None = None,
                        router_url: str = "") -> AsyncIterator[None]:
         stop = asyncio.Event()
+        if self.pool is not None:  # start the host while the supervisors ask the registry
+            prestart = asyncio.create_task(self._prestart())
         tasks = [asyncio.create_task(s.run(stop)) for s in self.supervisors]
         announcer = asyncio.create_task(self._announce(on_ready, router_url))
         try:
@@ -90,7 +94,18 @@ class Serving:
             announcer.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             await asyncio.gather(*(s.shutdown() for s in self.supervisors))
+            if self.pool is not None:
+                prestart.cancel()
+                await asyncio.to_thread(self.pool.close)
             await self.client.aclose()
+
+    async def _prestart(self) -> None:
+        assert self.pool is not None
+        keys = {self.pool.key(role): role for role in ROLES}
+        try:
+            await asyncio.gather(*(self.pool.host_for(role) for role in keys.values()))
+        except Exception as e:  # the supervisors retry and report it
+            logger.warning("starting the scoring host(s) failed: %s", e)
 
     async def _announce(self, on_ready: Summary | None, router_url: str) -> None:
         deadline = time.monotonic() + self.config.startup_timeout_s + 10
@@ -105,11 +120,13 @@ class Serving:
 
 
 def serve(settings: Settings, config: ServingConfig, host: str, port: int,
-          on_ready: Summary | None = None) -> None:
-    """Run router + scoring servers until SIGINT/SIGTERM."""
+          on_ready: Summary | None = None,
+          hosts: Mapping[str, HostProcess] | None = None) -> None:
+    """Run router + scoring servers until SIGINT/SIGTERM. hosts: scoring hosts already started
+    (serving.main starts them before it imports the router, so both start side by side)."""
     os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "2")
     os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "10")
-    serving = Serving(settings, config)
+    serving = Serving(settings, config, hosts)
     url = f"http://{host}:{port}"
 
     def lifespan(app: FastAPI) -> Any:
@@ -119,4 +136,4 @@ def serve(settings: Settings, config: ServingConfig, host: str, port: int,
                      lifespan=lifespan, max_body_bytes=config.max_body_bytes)
     settle_for_serving()  # a full collection in the middle of a burst shows up in p99
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False,
-                timeout_graceful_shutdown=5)
+                timeout_graceful_shutdown=5, proxy_headers=False)

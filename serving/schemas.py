@@ -166,6 +166,12 @@ class HealthResponse(BaseModel):
     models: dict[str, ModelState]
 
 
+class ReadyResponse(BaseModel):
+    ready: bool
+    waiting_for: dict[str, str] = Field(
+        description="role → state of every production model that does not answer yet")
+
+
 class ModelInfo(BaseModel):
     role: str
     name: str

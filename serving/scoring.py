@@ -1,4 +1,6 @@
-"""One `mlflow models serve` process: start it, ask whether it answers, stop it."""
+"""Scoring servers as the supervisor sees them: their environment, the readiness probe, and
+the `mlflow models serve` launcher of the ``mlflow-serve`` layout (serving/hosts.py has the
+scoring hosts of the default layouts)."""
 
 from __future__ import annotations
 
@@ -13,14 +15,18 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from infra.process import port_open, tail, terminate
 from serving.config import ServingConfig, venv_bin
 from serving.errors import ScoringServerError
 from serving.registry import ProductionVersion
 from serving.transport import Transport, TransportError
+from shopstream.contracts import SCORING_SERVER_ENV
 from shopstream.settings import Settings
+
+if TYPE_CHECKING:
+    from serving.hosts import Child
 
 logger = logging.getLogger(__name__)
 
@@ -40,8 +46,6 @@ SAMPLE_ROWS: dict[str, dict[str, Any]] = {
 
 def scoring_env(settings: Settings, workers: int) -> dict[str, str]:
     """Environment of a scoring server: tracking URI, object store keys, venv bin first on PATH."""
-    from shopstream.model_runtime import SCORING_SERVER_ENV  # not at import: numpy, pandas
-
     env = dict(os.environ)
     env.update(settings.aws_env())
     env["MLFLOW_TRACKING_URI"] = settings.tracking_uri
@@ -57,12 +61,39 @@ def scoring_env(settings: Settings, workers: int) -> dict[str, str]:
     return env
 
 
-def _die_with_parent() -> list[str]:
+def die_with_parent() -> list[str]:
     """A prefix that makes the child get SIGTERM if the router dies (no preexec_fn needed)."""
     setpriv = shutil.which("setpriv")
     if setpriv and sys.platform.startswith("linux"):
         return [setpriv, "--pdeathsig", "TERM", "--"]
     return []
+
+
+class ScoringServer(Protocol):
+    """What a supervisor needs of a started scoring server, whoever runs it."""
+
+    role: str
+    model: ProductionVersion
+    port: int
+    started_at: float
+
+    @property
+    def url(self) -> str: ...
+
+    @property
+    def pid(self) -> int: ...
+
+    @property
+    def proc(self) -> Child: ...
+
+    @property
+    def log_file(self) -> Path: ...
+
+    def alive(self) -> bool: ...
+
+    def log_tail(self, lines: int = 15) -> str: ...
+
+    def stop(self, timeout: float = 10.0) -> None: ...
 
 
 @dataclass
@@ -113,7 +144,7 @@ def launch(
         )
         raise ScoringServerError(msg)
     argv = [
-        *_die_with_parent(), str(venv_bin() / "mlflow"), "models", "serve", "-m", model.uri,
+        *die_with_parent(), str(venv_bin() / "mlflow"), "models", "serve", "-m", model.uri,
         "--env-manager", "local", "--host", config.scoring_host, "--port", str(port),
         "--workers", str(config.scoring_workers),
     ]
@@ -131,7 +162,7 @@ def launch(
     return ScoringProcess(role, model, config.scoring_host, port, proc, log_file, time.time())
 
 
-async def probe(server: ScoringProcess, client: Transport) -> bool:
+async def probe(server: ScoringServer, client: Transport) -> bool:
     """True when /ping answers and a real one-row /invocations returns one prediction."""
     try:
         if await client.get(f"{server.url}/ping", timeout=2.0) != 200:
@@ -151,7 +182,7 @@ async def probe(server: ScoringProcess, client: Transport) -> bool:
     return isinstance(preds, list) and len(preds) == 1
 
 
-async def wait_ready(server: ScoringProcess, client: Transport, timeout: float) -> None:
+async def wait_ready(server: ScoringServer, client: Transport, timeout: float) -> None:
     """Wait until the server answers for real; raise ScoringServerError when it dies or stalls."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -13,21 +13,23 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 from serving import scoring
 from serving.config import ServingConfig
-from serving.errors import ScoringServerError
+from serving.errors import ScoringServerError, ServingError
+from serving.hosts import MLFLOW_SERVE, HostPool, HostProcess
 from serving.registry import ProductionVersion, RegistryReader
-from serving.scoring import ScoringProcess
+from serving.scoring import ScoringProcess, ScoringServer
 from serving.transport import Transport
 from serving.upstream import DOWN, NO_MODEL, STARTING, Endpoint, Upstream
 from shopstream.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-Launcher = Callable[[str, ProductionVersion, int], ScoringProcess]
+# Starts role's model on a port: a scoring host loads it, or an `mlflow models serve` starts.
+Launcher = Callable[[str, ProductionVersion, int], Awaitable[ScoringServer]]
 
 
 @dataclass
@@ -54,7 +56,7 @@ class ModelSupervisor:
         self.launcher = launcher
         self.config = config
         self.client = probe_client
-        self.server: ScoringProcess | None = None
+        self.server: ScoringServer | None = None
         self.model: ProductionVersion | None = None
         self.events: list[Event] = []
         self._failed: dict[str, float] = {}  # version → when its start failed (backoff)
@@ -75,9 +77,15 @@ class ModelSupervisor:
             return alternate
         return primary
 
-    async def _start(self, model: ProductionVersion) -> ScoringProcess:
+    async def _start(self, model: ProductionVersion) -> ScoringServer:
         port = self._spare_port()
-        server = self.launcher(self.role, model, port)
+        try:
+            server = await self.launcher(self.role, model, port)
+        except ScoringServerError:
+            raise
+        except Exception as e:
+            msg = f"{self.role} version {model.version} could not be started: {e}"
+            raise ScoringServerError(msg) from e
         try:
             await scoring.wait_ready(server, self.client, self.config.startup_timeout_s)
         except BaseException:
@@ -156,14 +164,17 @@ class ModelSupervisor:
         await asyncio.to_thread(old.stop)
         self._log("promoted", f"version {wanted.version} on :{new.port}; :{old.port} stopped")
 
-    def _install(self, server: ScoringProcess) -> Endpoint | None:
+    def _install(self, server: ScoringServer) -> Endpoint | None:
         self.server, self.model = server, server.model
-        return self.upstream.switch_to(Endpoint(server.url, server.model, server.port))
+        return self.upstream.switch_to(Endpoint(server.url, server.model, server.port,
+                                                alive=server.alive))
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
                 await self.step()
+            except ServingError as e:  # e.g. the tracking server is down: said in one line
+                logger.warning("%s supervision round failed (%s); retrying", self.role, e)
             except Exception:
                 logger.exception("%s supervision round failed; retrying", self.role)
             with contextlib.suppress(TimeoutError):
@@ -175,10 +186,18 @@ class ModelSupervisor:
             self.server = None
 
 
-def make_launcher(settings: Settings, config: ServingConfig) -> Launcher:
+def make_launcher(settings: Settings, config: ServingConfig, client: Transport,
+                  started: Mapping[str, HostProcess] | None = None,
+                  ) -> tuple[Launcher, HostPool | None]:
+    """The launcher of config.scoring_layout, and the host pool to close at shutdown (if any)."""
     env = scoring.scoring_env(settings, config.scoring_workers)
+    if config.scoring_layout == MLFLOW_SERVE:
 
-    def _launch(role: str, model: ProductionVersion, port: int) -> ScoringProcess:
-        return scoring.launch(role, model, port, settings, config, env)
+        async def _launch(role: str, model: ProductionVersion, port: int) -> ScoringProcess:
+            return scoring.launch(role, model, port, settings, config, env)
 
-    return _launch
+        return _launch, None
+    pool = HostPool(env, config.logs(settings), client, layout=config.scoring_layout,
+                    host=config.scoring_host, startup_timeout_s=config.startup_timeout_s,
+                    started=started)
+    return pool.launch, pool

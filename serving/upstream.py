@@ -12,6 +12,7 @@ import asyncio
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +40,7 @@ class Endpoint:
     port: int | None = None
     inflight: int = 0
     idle: asyncio.Event = field(default_factory=asyncio.Event)
+    alive: Callable[[], bool] | None = None  # is the serving process still there? (cheap)
 
     def __post_init__(self) -> None:
         self.idle.set()
@@ -177,6 +179,10 @@ class Upstream:
         except TransportError as e:
             if retry and self.endpoint is not ep and self.endpoint is not None:
                 return await self._invoke(rows, retry=False)  # switched while in flight
+            if self.endpoint is ep and ep.alive is not None and not ep.alive():
+                # Its process died: say so now (/health, /ready), not at the next supervision
+                # round; the supervisor restarts it.
+                self.mark(DOWN, "scoring server exited; restarting")
             raise ModelUnavailableError(self.role, f"scoring server unreachable ({e!r})") from e
         finally:
             ep.inflight -= 1

@@ -98,6 +98,8 @@ TRANSACTION_PREDICTOR = "transaction_predictor"
 USER_SEGMENTATION = "user_segmentation"
 MODEL_NAMES: tuple[str, ...] = (RECOMMENDER, TRANSACTION_PREDICTOR, USER_SEGMENTATION)
 PRODUCTION_ALIAS = "production"
+# Set in a scoring process's environment: served models settle the GC once loaded.
+SCORING_SERVER_ENV = "SHOPSTREAM_SCORING_SERVER"
 MODEL_TYPE_TAG = "model_type"  # on every registered version: which model it is
 
 

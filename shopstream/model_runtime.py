@@ -18,9 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from shopstream.contracts import SCORING_SERVER_ENV
 from shopstream.errors import ModelInputError
-
-SCORING_SERVER_ENV = "SHOPSTREAM_SCORING_SERVER"  # set by `shopstream serve` for its servers
 
 
 def parse_id_list(text: Any) -> list[int]:

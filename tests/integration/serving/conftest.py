@@ -1,5 +1,6 @@
 """Serving integration fixtures: sample pyfuncs registered under unique names in the real
-registry, and a real `shopstream serve` (router + three `mlflow models serve`) on free ports."""
+registry, and a real `shopstream serve` (router + scoring host with MLflow's scoring app per
+model) on free ports."""
 
 from __future__ import annotations
 
@@ -76,10 +77,10 @@ class Router:
 
 
 def start_router(settings: Settings, names: dict[str, str], versions: dict[str, str],
-                 extra_env: dict[str, str] | None = None) -> Router:
+                 extra_env: dict[str, str] | None = None, extra: tuple[str, ...] = ()) -> Router:
     port = free_port_block(1)
     base = free_port_block(6)
-    argv = serve_argv(VENV_BIN, port, base, names, extra=("--poll-interval", "1"))
+    argv = serve_argv(VENV_BIN, port, base, names, extra=("--poll-interval", "1", *extra))
     env = {**os.environ, **(extra_env or {}),
            "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, env=env,
@@ -108,6 +109,22 @@ def sample_models(live_stack: Settings) -> tuple[dict[str, str], dict[str, str]]
     names = {role: _unique(f"test-{role}") for role in ROLES}
     versions = {role: register_sample(live_stack, role, names[role]) for role in ROLES}
     return names, versions
+
+
+@pytest.fixture
+def router_factory(live_stack: Settings) -> Iterator[Any]:
+    """start(names, versions, extra=(...)) → Router; every router started is stopped after."""
+    started: list[Router] = []
+
+    def start(names: dict[str, str], versions: dict[str, str],
+              extra: tuple[str, ...] = ()) -> Router:
+        r = start_router(live_stack, names, versions, extra=extra)
+        started.append(r)
+        return r
+
+    yield start
+    for r in started:
+        stop_router(r)
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""Every endpoint through a real router in front of real `mlflow models serve` processes."""
+"""Every endpoint through a real router in front of MLflow's real scoring apps (scoring host)."""
 
 from __future__ import annotations
 

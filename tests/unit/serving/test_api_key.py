@@ -36,6 +36,6 @@ async def test_post_routes_need_the_key(guarded: Any) -> None:
     assert (await guarded.client.post("/predict-transaction", json=body)).status_code == 401
 
 
-@pytest.mark.parametrize("path", ["/health", "/docs", "/openapi.json", "/metrics"])
+@pytest.mark.parametrize("path", ["/health", "/ready", "/docs", "/openapi.json", "/metrics"])
 async def test_open_routes(guarded: Any, path: str) -> None:
     assert (await guarded.client.get(path)).status_code == 200

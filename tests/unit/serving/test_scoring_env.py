@@ -1,4 +1,4 @@
-"""The environment `shopstream serve` gives each `mlflow models serve` process."""
+"""The environment `shopstream serve` gives its scoring processes."""
 
 from __future__ import annotations
 

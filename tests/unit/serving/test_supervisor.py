@@ -1,5 +1,5 @@
 """Supervisor decisions (first start, promotion with drain, restart after death) with fake
-processes and a fake registry; real `mlflow models serve` runs in the integration tests."""
+processes and a fake registry; real scoring servers run in the integration tests."""
 
 from __future__ import annotations
 
@@ -106,7 +106,7 @@ def make(registry: FakeRegistry, delay: float = 0.0) -> tuple[ModelSupervisor, l
     hosts = ByHost()
     client = HttpxTransport(httpx.AsyncClient(transport=httpx.ASGITransport(app=hosts)))
 
-    def launch(role: str, model: ProductionVersion, port: int) -> Any:
+    async def launch(role: str, model: ProductionVersion, port: int) -> Any:
         hosts.apps[f"fake{port}"] = Scorer(model.version, delay)
         server = FakeServer(role, model, port)
         launched.append(server)

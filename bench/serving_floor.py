@@ -1,0 +1,78 @@
+"""The floor under serving latency, measured in the bench's own process (no HTTP at all).
+
+- numpy: one visitor's ALS top-k over the whole catalogue (item factors @ user factors,
+  argpartition, sort of the k best): what any recommender server has to compute at least;
+- pyfunc: each production model's own predict() on a one-row pandas frame, as the scoring
+  server calls it, without JSON, HTTP or the scoring server around it.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+from serving.config import ROLES
+from shopstream.settings import Settings
+
+
+def _p50_ms(fn: Callable[[int], Any], n: int) -> float:
+    for i in range(min(20, n)):  # warm-up
+        fn(i)
+    times = []
+    for i in range(n):
+        t0 = time.perf_counter()
+        fn(i)
+        times.append(time.perf_counter() - t0)
+    return round(statistics.median(times) * 1000, 3)
+
+
+def load_models(settings: Settings, names: dict[str, str]) -> dict[str, Any]:
+    """role → the unwrapped python model of the production version."""
+    import mlflow.pyfunc
+
+    os.environ.update(settings.aws_env())
+    mlflow.set_tracking_uri(settings.tracking_uri)
+    return {role: mlflow.pyfunc.load_model(f"models:/{names[role]}@production")
+            .unwrap_python_model() for role in ROLES}
+
+
+def known_visitors(models: dict[str, Any], n: int = 50) -> list[int]:
+    ids = [int(v) for v in models["recommender"].arrays.user_ids[:n]]
+    return ids or [1]
+
+
+def numpy_top_k_ms(recommender: Any, k: int = 5, n: int = 300) -> float:
+    import numpy as np
+
+    arrays = recommender.arrays
+    items, users = arrays.item_factors, arrays.user_factors
+
+    def one(i: int) -> Any:
+        scores = items @ users[i % len(users)]
+        best = np.argpartition(-scores, k)[:k]
+        return arrays.item_ids[best[np.argsort(-scores[best])]]
+
+    return _p50_ms(one, n)
+
+
+def pyfunc_one_row_ms(model: Any, rows: list[dict[str, Any]], n: int = 300) -> float:
+    import pandas as pd
+
+    frames = [pd.DataFrame([row]) for row in rows]
+    return _p50_ms(lambda i: model.predict(None, frames[i % len(frames)]), n)
+
+
+def measure(models: dict[str, Any], direct: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """Per endpoint: in-process pyfunc p50 on one row; for recommendations also numpy top-k."""
+    role_of = {"recommendations": "recommender", "predict_transaction": "transaction_predictor",
+               "segment_user": "user_segmentation"}
+    out: dict[str, Any] = {}
+    for endpoint, reqs in direct.items():
+        rows = [r["body"]["dataframe_records"][0] for r in reqs]
+        out[endpoint] = {"pyfunc_one_row_p50_ms": pyfunc_one_row_ms(models[role_of[endpoint]],
+                                                                    rows)}
+    out["recommendations"]["numpy_top_k_p50_ms"] = numpy_top_k_ms(models["recommender"])
+    return out
