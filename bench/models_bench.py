@@ -23,21 +23,23 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from shopstream.contracts import RECOMMENDER, TRANSACTION_PREDICTOR, USER_SEGMENTATION
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "models.json"
 REAL = ROOT.parent / "shared" / "data" / "retailrocket-sample" / "events_active_visitors.csv"
 
 # (model, metric, label, baselines, target) — the rows of the README's model table.
 ROWS: tuple[tuple[str, str, str, tuple[str, ...], str], ...] = (
-    ("recommender", "hr_at_10", "HR@10 served (strategy chosen on validation)",
+    (RECOMMENDER, "hr_at_10", "HR@10 served (strategy chosen on validation)",
      ("item_knn_hr_at_10", "als_hr_at_10", "popularity_hr_at_10"),
      "≥ best of popularity and item-kNN"),
-    ("transaction_predictor", "pr_auc", "PR-AUC, the router's request",
+    (TRANSACTION_PREDICTOR, "pr_auc", "PR-AUC, the router's request",
      ("cart_only_pr_auc", "history_only_pr_auc", "base_rate"), "≥ best baseline + 0.05"),
-    ("transaction_predictor", "recall", "recall at the chosen threshold", (), "≥ 0.5"),
-    ("user_segmentation", "silhouette", "silhouette, distinct engaged vectors", (), "≥ 0.5"),
-    ("user_segmentation", "ari_min", "ARI across 5 seeds (min)", (), "≥ 0.9"),
-    ("user_segmentation", "min_segment_share", "smallest segment share", (), "≥ 0.01"),
+    (TRANSACTION_PREDICTOR, "recall", "recall at the chosen threshold", (), "≥ 0.5"),
+    (USER_SEGMENTATION, "silhouette", "silhouette, distinct engaged vectors", (), "≥ 0.5"),
+    (USER_SEGMENTATION, "ari_min", "ARI across 5 seeds (min)", (), "≥ 0.9"),
+    (USER_SEGMENTATION, "min_segment_share", "smallest segment share", (), "≥ 0.01"),
 )
 
 
@@ -70,7 +72,7 @@ def met(value: float | None, row: tuple[str, str, str, tuple[str, ...], str],
     model, metric, _, baselines, _ = row
     if value is None:
         return None
-    if model == "recommender":
+    if model == RECOMMENDER:
         return value >= max(metrics.get("popularity_hr_at_10") or 0,
                             metrics.get("item_knn_hr_at_10") or 0)
     if metric == "pr_auc":

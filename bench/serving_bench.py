@@ -55,11 +55,12 @@ from serving_bench_rows import note_for, rows_for
 
 from serving.config import ROLES
 from serving.registry import RegistryReader
+from shopstream.contracts import RECOMMENDER, TRANSACTION_PREDICTOR, USER_SEGMENTATION
 from shopstream.settings import Settings
 
 logger = logging.getLogger("serving_bench")
-ROLE_OF = {"recommendations": "recommender", "predict_transaction": "transaction_predictor",
-           "segment_user": "user_segmentation"}
+ROLE_OF = {"recommendations": RECOMMENDER, "predict_transaction": TRANSACTION_PREDICTOR,
+           "segment_user": USER_SEGMENTATION}
 
 
 def pick_models(settings: Settings) -> tuple[dict[str, str], str]:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from serving.config import ROLES
+from shopstream.contracts import RECOMMENDER, TRANSACTION_PREDICTOR, USER_SEGMENTATION
 from shopstream.settings import Settings
 
 
@@ -40,7 +41,7 @@ def load_models(settings: Settings, names: dict[str, str]) -> dict[str, Any]:
 
 
 def known_visitors(models: dict[str, Any], n: int = 50) -> list[int]:
-    ids = [int(v) for v in models["recommender"].arrays.user_ids[:n]]
+    ids = [int(v) for v in models[RECOMMENDER].arrays.user_ids[:n]]
     return ids or [1]
 
 
@@ -67,12 +68,12 @@ def pyfunc_one_row_ms(model: Any, rows: list[dict[str, Any]], n: int = 300) -> f
 
 def measure(models: dict[str, Any], direct: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     """Per endpoint: in-process pyfunc p50 on one row; for recommendations also numpy top-k."""
-    role_of = {"recommendations": "recommender", "predict_transaction": "transaction_predictor",
-               "segment_user": "user_segmentation"}
+    role_of = {"recommendations": RECOMMENDER, "predict_transaction": TRANSACTION_PREDICTOR,
+               "segment_user": USER_SEGMENTATION}
     out: dict[str, Any] = {}
     for endpoint, reqs in direct.items():
         rows = [r["body"]["dataframe_records"][0] for r in reqs]
         out[endpoint] = {"pyfunc_one_row_p50_ms": pyfunc_one_row_ms(models[role_of[endpoint]],
                                                                     rows)}
-    out["recommendations"]["numpy_top_k_p50_ms"] = numpy_top_k_ms(models["recommender"])
+    out["recommendations"]["numpy_top_k_p50_ms"] = numpy_top_k_ms(models[RECOMMENDER])
     return out

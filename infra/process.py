@@ -139,3 +139,14 @@ def tail(path: Path, lines: int = 20) -> str:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
     except FileNotFoundError:
         return "(no log yet)"
+
+
+def die_with_parent() -> list[str]:
+    """A command prefix that makes the child get SIGTERM if its parent dies (no preexec_fn)."""
+    import shutil
+    import sys
+
+    setpriv = shutil.which("setpriv")
+    if setpriv and sys.platform.startswith("linux"):
+        return [setpriv, "--pdeathsig", "TERM", "--"]
+    return []

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from shopstream.context import CliState, settings_from
+from shopstream.contracts import RECOMMENDER, TRANSACTION_PREDICTOR, USER_SEGMENTATION
 from shopstream.output import stderr_console
 
 
@@ -48,8 +49,8 @@ def serve_cmd(
     settings = settings_from(ctx)
     config = build_config(
         settings,
-        names={"recommender": recommender_model, "transaction_predictor": predictor_model,
-               "user_segmentation": segmentation_model},
+        names={RECOMMENDER: recommender_model, TRANSACTION_PREDICTOR: predictor_model,
+               USER_SEGMENTATION: segmentation_model},
         scoring_base_port=scoring_base_port,
         scoring_workers=scoring_workers,
         scoring_layout=scoring_layout,

@@ -56,7 +56,7 @@ class ServingConfig:
 def build_config(settings: Settings, **overrides: object) -> ServingConfig:
     """A ServingConfig from settings; None-valued overrides are ignored.
 
-    Model names can come from `names={"recommender": "..."}` or SHOPSTREAM_SERVING_<ROLE>_MODEL.
+    Model names can come from `names={RECOMMENDER: "..."}` or SHOPSTREAM_SERVING_<ROLE>_MODEL.
     """
     names = {r: os.environ.get(f"SHOPSTREAM_SERVING_{r.upper()}_MODEL", r) for r in ROLES}
     given = overrides.pop("names", None)

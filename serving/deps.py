@@ -10,6 +10,7 @@ from fastapi.security import APIKeyHeader
 
 from serving.state import RouterState
 from serving.upstream import Upstream
+from shopstream.contracts import RECOMMENDER, TRANSACTION_PREDICTOR, USER_SEGMENTATION
 
 _api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False,
                                description="Required when SHOPSTREAM_API_KEY is set")
@@ -45,15 +46,15 @@ ApiKeyDep = Depends(require_api_key)
 
 # Upstream lookups take the Request directly: one dependency node each on the hot path.
 async def get_recommender(request: Request) -> Upstream:
-    return _state(request).upstream("recommender")
+    return _state(request).upstream(RECOMMENDER)
 
 
 async def get_predictor(request: Request) -> Upstream:
-    return _state(request).upstream("transaction_predictor")
+    return _state(request).upstream(TRANSACTION_PREDICTOR)
 
 
 async def get_segmenter(request: Request) -> Upstream:
-    return _state(request).upstream("user_segmentation")
+    return _state(request).upstream(USER_SEGMENTATION)
 
 
 RecommenderDep = Annotated[Upstream, Depends(get_recommender)]

@@ -160,7 +160,7 @@ def spawn_host(key: str, env: Mapping[str, str], log_dir: Path,
                host: str = "127.0.0.1") -> HostProcess:
     """Start `python -m serving.scoring_host` (returns at once; it listens a few s later).
     Downloaded model versions are kept under log_dir/models."""
-    from serving.scoring import die_with_parent
+    from infra.process import die_with_parent
 
     log_dir.mkdir(parents=True, exist_ok=True)
     log_file = log_dir / f"scoring-host-{key}.log"

@@ -14,15 +14,17 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from shopstream.contracts import RECOMMENDER, TRANSACTION_PREDICTOR, USER_SEGMENTATION
+
 
 def serve_argv(bin_dir: Path, port: int, scoring_base_port: int, names: Mapping[str, str],
                extra: Sequence[str] = ()) -> list[str]:
     """The `shopstream serve` command line for the three named models."""
     return [str(bin_dir / "shopstream"), "serve", "--port", str(port), "--scoring-base-port",
             str(scoring_base_port), "--json-summary", *extra,
-            "--recommender-model", names["recommender"],
-            "--predictor-model", names["transaction_predictor"],
-            "--segmentation-model", names["user_segmentation"]]
+            "--recommender-model", names[RECOMMENDER],
+            "--predictor-model", names[TRANSACTION_PREDICTOR],
+            "--segmentation-model", names[USER_SEGMENTATION]]
 
 
 def read_summary(proc: subprocess.Popen[str], timeout: float) -> dict[str, Any] | None:

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from shopstream.contracts import RECOMMENDER, TRANSACTION_PREDICTOR, USER_SEGMENTATION
 from shopstream.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -84,9 +85,9 @@ def segmentation_dir(target: Path) -> Path:
 
 
 BUILDERS = {
-    "recommender": recommender_dir,
-    "transaction_predictor": predictor_dir,
-    "user_segmentation": segmentation_dir,
+    RECOMMENDER: recommender_dir,
+    TRANSACTION_PREDICTOR: predictor_dir,
+    USER_SEGMENTATION: segmentation_dir,
 }
 
 

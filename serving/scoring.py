@@ -8,21 +8,25 @@ import asyncio
 import json
 import logging
 import os
-import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from infra.process import port_open, tail, terminate
+from infra.process import die_with_parent, port_open, tail, terminate
 from serving.config import ServingConfig, venv_bin
 from serving.errors import ScoringServerError
 from serving.registry import ProductionVersion
 from serving.transport import Transport, TransportError
-from shopstream.contracts import SCORING_SERVER_ENV
+from shopstream.contracts import (
+    MODEL_IO,
+    RECOMMENDER,
+    SCORING_SERVER_ENV,
+    TRANSACTION_PREDICTOR,
+    USER_SEGMENTATION,
+)
 from shopstream.settings import Settings
 
 if TYPE_CHECKING:
@@ -30,17 +34,15 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# A real row per role, sent once before a server is put behind the router.
+# A real row per role, sent once before a server is put behind the router (its columns are
+# the contract's, in the contract's order).
 SAMPLE_ROWS: dict[str, dict[str, Any]] = {
-    "recommender": {
-        "mode": "visitor", "visitorid": -1, "items": "[]", "k": 1, "exclude_purchased": False,
-    },
-    "transaction_predictor": {"num_views": 1, "num_addtocart": 0, "distinct_items_interacted": 1},
-    "user_segmentation": {
-        "visitorid": -1, "total_events": 2, "total_views": 2, "total_addtocart": 0,
-        "total_transactions": 0, "view_ratio": 1.0, "addtocart_ratio": 0.0,
-        "transaction_ratio": 0.0,
-    },
+    RECOMMENDER: dict(zip(MODEL_IO[RECOMMENDER].input_names, ("visitor", -1, "[]", 1, False),
+                          strict=True)),
+    TRANSACTION_PREDICTOR: dict(zip(MODEL_IO[TRANSACTION_PREDICTOR].input_names, (1, 0, 1),
+                                    strict=True)),
+    USER_SEGMENTATION: dict(zip(MODEL_IO[USER_SEGMENTATION].input_names,
+                                (-1, 2, 2, 0, 0, 1.0, 0.0, 0.0), strict=True)),
 }
 
 
@@ -59,14 +61,6 @@ def scoring_env(settings: Settings, workers: int) -> dict[str, str]:
     env.setdefault("OMP_NUM_THREADS", "1")
     env.setdefault("OPENBLAS_NUM_THREADS", "1")
     return env
-
-
-def die_with_parent() -> list[str]:
-    """A prefix that makes the child get SIGTERM if the router dies (no preexec_fn needed)."""
-    setpriv = shutil.which("setpriv")
-    if setpriv and sys.platform.startswith("linux"):
-        return [setpriv, "--pdeathsig", "TERM", "--"]
-    return []
 
 
 class ScoringServer(Protocol):

@@ -7,6 +7,16 @@ from typing import Any
 
 from serving.errors import ModelResponseError
 from serving.schemas import Recommendation
+from shopstream.contracts import (
+    EXCLUDE_PURCHASED,
+    ITEMS,
+    MODE,
+    RECOMMENDER,
+    SCORES,
+    STRATEGY,
+    VISITORID,
+    K,
+)
 
 
 def _json_list(role: str, row: dict[str, Any], column: str) -> list[Any]:
@@ -22,28 +32,23 @@ def _json_list(role: str, row: dict[str, Any], column: str) -> list[Any]:
 
 
 def recommendations(row: dict[str, Any]) -> tuple[list[Recommendation], str]:
-    items = _json_list("recommender", row, "items")
-    scores = _json_list("recommender", row, "scores")
+    items = _json_list(RECOMMENDER, row, ITEMS)
+    scores = _json_list(RECOMMENDER, row, SCORES)
     if len(scores) != len(items):
-        raise ModelResponseError("recommender", "items and scores differ in length")
+        raise ModelResponseError(RECOMMENDER, "items and scores differ in length")
     recs = [
         Recommendation(itemid=int(i), rating=round(float(s), 6))
         for i, s in zip(items, scores, strict=True)
     ]
-    return recs, str(row.get("strategy", "unknown"))
+    return recs, str(row.get(STRATEGY, "unknown"))
 
 
 def recommender_row(
     mode: str, *, visitorid: int = -1, items: list[int] | None = None, k: int = 5,
     exclude_purchased: bool = False,
 ) -> dict[str, Any]:
-    return {
-        "mode": mode,
-        "visitorid": visitorid,
-        "items": json.dumps(items or []),
-        "k": k,
-        "exclude_purchased": exclude_purchased,
-    }
+    return {MODE: mode, VISITORID: visitorid, ITEMS: json.dumps(items or []), K: k,
+            EXCLUDE_PURCHASED: exclude_purchased}
 
 
 def require(role: str, row: dict[str, Any], *columns: str) -> None:

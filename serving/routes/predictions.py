@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from serving import shaping
 from serving.deps import PredictorDep
 from serving.schemas import PredictTransactionRequest, PredictTransactionResponse
+from shopstream.contracts import PROBABILITY, TRANSACTION_PREDICTOR, WILL_TRANSACT
 
 router = APIRouter(tags=["predictions"])
 
@@ -16,10 +17,10 @@ async def predict_transaction(
     body: PredictTransactionRequest, predictor: PredictorDep
 ) -> PredictTransactionResponse:
     out = await predictor.predict(body.features())
-    shaping.require("transaction_predictor", out, "probability", "will_transact")
+    shaping.require(TRANSACTION_PREDICTOR, out, PROBABILITY, WILL_TRANSACT)
     return PredictTransactionResponse(
         visitorid=body.visitorid_to_identify,
-        will_transact=bool(out["will_transact"]),
-        probability=round(float(out["probability"]), 6),
+        will_transact=bool(out[WILL_TRANSACT]),
+        probability=round(float(out[PROBABILITY]), 6),
         model_version=predictor.version,
     )

@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from serving import shaping
 from serving.deps import SegmenterDep
 from serving.schemas import SegmentUserRequest, SegmentUserResponse
+from shopstream.contracts import CLUSTER_ID, SEGMENT, USER_SEGMENTATION
 
 router = APIRouter(tags=["segments"])
 
@@ -14,11 +15,11 @@ router = APIRouter(tags=["segments"])
 @router.post("/segment-user", response_model=SegmentUserResponse)
 async def segment_user(body: SegmentUserRequest, segmenter: SegmenterDep) -> SegmentUserResponse:
     out = await segmenter.predict({"visitorid": -1, **body.features()})
-    shaping.require("user_segmentation", out, "cluster_id")
-    segment = out.get("segment")
+    shaping.require(USER_SEGMENTATION, out, CLUSTER_ID)
+    segment = out.get(SEGMENT)
     return SegmentUserResponse(
         visitorid=body.visitorid_to_identify,
-        cluster_id=int(out["cluster_id"]),
+        cluster_id=int(out[CLUSTER_ID]),
         segment=str(segment) if segment is not None else None,
         model_version=segmenter.version,
     )

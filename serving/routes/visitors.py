@@ -10,6 +10,15 @@ from serving import shaping
 from serving.deps import PredictorDep, SegmenterDep
 from serving.errors import ServingError
 from serving.schemas import VisitorResponse
+from shopstream.contracts import (
+    CLUSTER_ID,
+    KNOWN,
+    PROBABILITY,
+    SEGMENT,
+    TRANSACTION_PREDICTOR,
+    USER_SEGMENTATION,
+    WILL_TRANSACT,
+)
 
 router = APIRouter(prefix="/visitors", tags=["visitors"])
 
@@ -40,8 +49,8 @@ async def visitor(
     predictor: PredictorDep,
 ) -> VisitorResponse:
     seg = await segmenter.predict({"visitorid": visitorid, **LOOKUP_ROW})
-    shaping.require("user_segmentation", seg, "cluster_id", "known", *FEATURES)
-    if not seg["known"]:
+    shaping.require(USER_SEGMENTATION, seg, CLUSTER_ID, KNOWN, *FEATURES)
+    if not seg[KNOWN]:
         msg = (f"visitor {visitorid} has no stored features in user_segmentation version "
                f"{segmenter.version}; it appears in no batch that model was trained on")
         raise HTTPException(status.HTTP_404_NOT_FOUND, msg)
@@ -50,19 +59,19 @@ async def visitor(
     will: bool | None = None
     try:
         pred = await predictor.predict(row)
-        shaping.require("transaction_predictor", pred, "probability", "will_transact")
-        probability, will = round(float(pred["probability"]), 6), bool(pred["will_transact"])
+        shaping.require(TRANSACTION_PREDICTOR, pred, PROBABILITY, WILL_TRANSACT)
+        probability, will = round(float(pred[PROBABILITY]), 6), bool(pred[WILL_TRANSACT])
     except ServingError as e:
         warnings.append(str(e))
-    segment = seg.get("segment")
+    segment = seg.get(SEGMENT)
     return VisitorResponse(
         visitorid=visitorid,
         features={c: float(seg[c]) for c in FEATURES},
-        cluster_id=int(seg["cluster_id"]),
+        cluster_id=int(seg[CLUSTER_ID]),
         segment=str(segment) if segment is not None else None,
         purchase_probability=probability,
         will_transact=will,
-        model_versions={"user_segmentation": segmenter.version,
-                        "transaction_predictor": predictor.version},
+        model_versions={USER_SEGMENTATION: segmenter.version,
+                        TRANSACTION_PREDICTOR: predictor.version},
         warnings=warnings,
     )

@@ -73,11 +73,14 @@ def test_public_parameters_reach_every_model_that_has_them() -> None:
 
 
 def test_json_payload_keeps_the_documented_fields() -> None:
-    outcome = ModelOutcome("r1", "3", True, {"k": 4.0, "silhouette": 0.5, "sizes": [1, 2],
-                                            "extra": 1.0}, {"k": 4, "sizes": [1, 2]})
+    metrics = {"k": 4.0, "silhouette": 0.5, "ari_min": 0.95, "min_segment_share": 0.02,
+               "one_view_share": 0.6, "sizes": [1, 2], "extra": 1.0}
+    outcome = ModelOutcome("r1", "3", True, metrics, {"k": 4, "sizes": [1, 2]})
     payload = outcome.to_json(registry.spec_of("user_segmentation"))
     assert payload == {"run_id": "r1", "version": "3", "promoted": True,
-                       "metrics": {"k": 4, "silhouette": 0.5, "sizes": [1, 2]}}
+                       "metrics": {"k": 4, "silhouette": 0.5, "ari_min": 0.95,
+                                   "min_segment_share": 0.02, "one_view_share": 0.6,
+                                   "sizes": [1, 2]}}
 
 
 def _outcome(model: str) -> ModelOutcome:
