@@ -19,6 +19,7 @@ from serving.config import ROLES
 from serving.registry import ProductionVersion
 from serving.transport import HttpxTransport
 from serving.upstream import Endpoint, Upstream
+from shopstream.contracts import MODEL_IO, RECOMMENDER, TRANSACTION_PREDICTOR, USER_SEGMENTATION
 from shopstream.settings import Settings
 
 Row = dict[str, Any]
@@ -57,21 +58,33 @@ def fake_segmentation(row: Row) -> Row:
     cluster = 2 if counts[3] > 0 else 0 if counts[0] >= 0 else -1
     names = ("total_events", "total_views", "total_addtocart", "total_transactions",
              "view_ratio", "addtocart_ratio", "transaction_ratio")
-    return {"cluster_id": cluster, "segment": {2: "buyers", 0: "browsers"}.get(cluster, "unknown"),
-            "known": known, **dict(zip(names, [*counts, *ratios], strict=True))}
+    segment = {2: "buyers", 0: "browsers"}.get(cluster, "unknown")
+    return {"cluster_id": cluster, "segment": segment, "known": known, "funnel_segment": segment,
+            **dict(zip(names, [*counts, *ratios], strict=True)), "distinct_items": -1}
 
 
 FAKES: dict[str, Callable[[Row], Row]] = {
-    "recommender": fake_recommender,
-    "transaction_predictor": fake_predictor,
-    "user_segmentation": fake_segmentation,
+    RECOMMENDER: fake_recommender,
+    TRANSACTION_PREDICTOR: fake_predictor,
+    USER_SEGMENTATION: fake_segmentation,
 }
+
+
+def check_contract(role: str, request: Row, response: Row) -> None:
+    """A fake answers only requests the real model would take, with the columns it returns
+    (shopstream.contracts.MODEL_IO, which the real versions' signatures are built from)."""
+    io = MODEL_IO[role]
+    missing = [c.name for c in io.inputs if c.required and c.name not in request]
+    assert not missing, f"the router sent {role} a row without {missing}: {request}"
+    assert set(response) >= set(io.output_names), f"{role} fake lacks contract outputs"
 
 
 @dataclass
 class FakeScoringServer:
-    """An ASGI app answering /ping and /invocations like mlflow's scoring server."""
+    """An ASGI app answering /ping and /invocations like mlflow's scoring server, checking
+    every row against the model's contract."""
 
+    role: str
     predict: Callable[[Row], Row]
     batches: list[int] = field(default_factory=list)
     override: Callable[[list[Row]], Any] | None = None
@@ -88,8 +101,10 @@ class FakeScoringServer:
         else:
             rows = json.loads(body)["dataframe_records"]
             self.batches.append(len(rows))
-            payload = (self.override(rows) if self.override else
-                       {"predictions": [self.predict(r) for r in rows]})
+            answers = [self.predict(r) for r in rows]
+            for row, answer in zip(rows, answers, strict=True):
+                check_contract(self.role, row, answer)
+            payload = self.override(rows) if self.override else {"predictions": answers}
         data = json.dumps(payload).encode()
         await send({"type": "http.response.start", "status": 200,
                     "headers": [(b"content-type", b"application/json")]})
@@ -117,7 +132,7 @@ def make_upstreams(fakes: dict[str, FakeScoringServer]) -> dict[str, Upstream]:
 
 
 async def build(settings: Settings) -> Harness:
-    fakes = {role: FakeScoringServer(fn) for role, fn in FAKES.items()}
+    fakes = {role: FakeScoringServer(role, fn) for role, fn in FAKES.items()}
     ups = make_upstreams(fakes)
     app = create_app(settings, ups, max_body_bytes=4096)
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://router")
