@@ -14,6 +14,9 @@ MAX_ITEM_ID = 2**62
 Count = Annotated[int, Field(strict=True, ge=0, le=MAX_COUNT)]
 Ratio = Annotated[float, Field(strict=True, ge=0.0, le=1.0, allow_inf_nan=False)]
 ItemId = Annotated[int, Field(strict=True, ge=0, le=MAX_ITEM_ID)]
+Seconds = Annotated[float, Field(ge=0.0, le=1e9, allow_inf_nan=False)]
+Hour = Annotated[int, Field(strict=True, ge=0, le=23)]
+Days = Annotated[float, Field(ge=-1.0, le=1e5, allow_inf_nan=False)]
 ClientVisitorId = (
     Annotated[int, Field(strict=True, ge=0, le=MAX_ITEM_ID)]
     | Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[\w.:@\-]+$")]
@@ -25,10 +28,21 @@ class _Request(BaseModel):
 
 
 class PredictTransactionRequest(_Request):
+    """The session so far (no purchase yet): the seed contract's three counts, and optionally
+    what else the model reads; an optional field left out takes its training median."""
+
     visitorid_to_identify: ClientVisitorId
     num_views: Count
     num_addtocart: Count
     distinct_items_interacted: Count
+    duration_s: Seconds | None = Field(None, description="seconds since the session began")
+    start_hour: Hour | None = Field(None, description="UTC hour the session began")
+    prev_sessions: Count | None = Field(None, description="the visitor's earlier sessions")
+    prev_transactions: Count | None = Field(None, description="purchases in earlier sessions")
+    prev_addtocarts: Count | None = Field(None, description="add-to-carts in earlier sessions")
+    prev_events: Count | None = Field(None, description="events in earlier sessions")
+    days_since_prev_session: Days | None = Field(
+        None, description="days since the previous session ended; -1 for a first session")
 
     @model_validator(mode="after")
     def _consistent(self) -> PredictTransactionRequest:
@@ -42,7 +56,7 @@ class PredictTransactionRequest(_Request):
         return self
 
     def features(self) -> dict[str, Any]:
-        return self.model_dump(exclude={"visitorid_to_identify"})
+        return self.model_dump(exclude={"visitorid_to_identify"}, exclude_none=True)
 
 
 class PredictTransactionResponse(BaseModel):
@@ -95,13 +109,15 @@ class SegmentUserRequest(_Request):
         return self
 
     def features(self) -> dict[str, Any]:
-        return self.model_dump(exclude={"visitorid_to_identify"})
+        return self.model_dump(exclude={"visitorid_to_identify"}, exclude_none=True)
 
 
 class SegmentUserResponse(BaseModel):
     visitorid: int | str
     cluster_id: int
     segment: str | None = None
+    funnel_segment: str | None = Field(
+        None, description="one-view visitors, browsers, cart abandoners, buyers, repeat buyers")
     model_version: str | None = None
 
 
@@ -145,7 +161,10 @@ class VisitorResponse(BaseModel):
     features: dict[str, float]
     cluster_id: int
     segment: str | None = None
-    purchase_probability: float | None = None
+    funnel_segment: str | None = None
+    purchase_probability: float | None = Field(
+        None, description="P(purchase in the visitor's next session, once it has begun with a "
+                          "view), from their stored history")
     will_transact: bool | None = None
     model_versions: dict[str, str | None]
     warnings: list[str] = Field(default_factory=list)

@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from serving import shaping
 from serving.deps import SegmenterDep
 from serving.schemas import SegmentUserRequest, SegmentUserResponse
-from shopstream.contracts import CLUSTER_ID, SEGMENT, USER_SEGMENTATION
+from shopstream.contracts import CLUSTER_ID, FUNNEL_SEGMENT, SEGMENT, USER_SEGMENTATION
 
 router = APIRouter(tags=["segments"])
 
@@ -21,5 +21,11 @@ async def segment_user(body: SegmentUserRequest, segmenter: SegmenterDep) -> Seg
         visitorid=body.visitorid_to_identify,
         cluster_id=int(out[CLUSTER_ID]),
         segment=str(segment) if segment is not None else None,
+        funnel_segment=_text(out.get(FUNNEL_SEGMENT)),
         model_version=segmenter.version,
     )
+
+
+def _text(value: object) -> str | None:
+    return str(value) if value is not None else None
+

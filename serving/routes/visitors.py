@@ -12,7 +12,14 @@ from serving.errors import ServingError
 from serving.schemas import VisitorResponse
 from shopstream.contracts import (
     CLUSTER_ID,
+    DISTINCT_ITEMS_INTERACTED,
+    FUNNEL_SEGMENT,
     KNOWN,
+    NUM_ADDTOCART,
+    NUM_VIEWS,
+    PREV_ADDTOCARTS,
+    PREV_EVENTS,
+    PREV_TRANSACTIONS,
     PROBABILITY,
     SEGMENT,
     TRANSACTION_PREDICTOR,
@@ -30,16 +37,13 @@ LOOKUP_ROW: dict[str, Any] = {
 
 
 def _predictor_row(seg: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    """The predictor's three inputs from the stored snapshot, and what had to be estimated."""
-    views, carts = int(seg["total_views"]), int(seg["total_addtocart"])
-    distinct = seg.get("distinct_items_interacted", seg.get("distinct_items"))
-    notes = []
-    if distinct is None or int(distinct) < 0:  # -1: a model trained before it was stored
-        distinct = views + carts
-        notes.append("distinct_items_interacted is not in the stored snapshot; estimated as "
-                     "total_views + total_addtocart (an upper bound)")
-    row = {"num_views": views, "num_addtocart": carts, "distinct_items_interacted": int(distinct)}
-    return row, notes
+    """The predictor's request for "the visitor's next session, once it has begun with a
+    view": one view so far, the stored lifetime totals as the earlier sessions' history (the
+    model reads one session's counts, never lifetime totals, as the session so far)."""
+    row = {NUM_VIEWS: 1, NUM_ADDTOCART: 0, DISTINCT_ITEMS_INTERACTED: 1,
+           PREV_EVENTS: int(seg["total_events"]), PREV_ADDTOCARTS: int(seg["total_addtocart"]),
+           PREV_TRANSACTIONS: int(seg["total_transactions"])}
+    return row, []
 
 
 @router.get("/{visitorid}", response_model=VisitorResponse)
@@ -69,6 +73,7 @@ async def visitor(
         features={c: float(seg[c]) for c in FEATURES},
         cluster_id=int(seg[CLUSTER_ID]),
         segment=str(segment) if segment is not None else None,
+        funnel_segment=str(seg[FUNNEL_SEGMENT]) if seg.get(FUNNEL_SEGMENT) else None,
         purchase_probability=probability,
         will_transact=will,
         model_versions={USER_SEGMENTATION: segmenter.version,

@@ -87,6 +87,7 @@ class FakeScoringServer:
     role: str
     predict: Callable[[Row], Row]
     batches: list[int] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)  # every row received, in order
     override: Callable[[list[Row]], Any] | None = None
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
@@ -101,6 +102,7 @@ class FakeScoringServer:
         else:
             rows = json.loads(body)["dataframe_records"]
             self.batches.append(len(rows))
+            self.rows.extend(rows)
             answers = [self.predict(r) for r in rows]
             for row, answer in zip(rows, answers, strict=True):
                 check_contract(self.role, row, answer)

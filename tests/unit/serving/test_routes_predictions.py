@@ -40,3 +40,15 @@ async def test_predict_transaction_rejects_bad_input(harness: Any, change: dict[
     assert r.status_code == 422
     assert word in r.json()["message"]
     assert harness.fakes["transaction_predictor"].batches == []  # the model never saw it
+
+
+async def test_optional_model_inputs_reach_the_model_and_absent_ones_do_not(harness: Any) -> None:
+    extra = {"prev_transactions": 2, "days_since_prev_session": 3.5, "start_hour": 14}
+    r = await harness.client.post("/predict-transaction", json={**POWER, **extra})
+    assert r.status_code == 200
+    sent = harness.fakes["transaction_predictor"].rows[-1]
+    assert sent == {"num_views": 120, "num_addtocart": 7, "distinct_items_interacted": 45,
+                    **extra}
+    bad = await harness.client.post("/predict-transaction", json={**POWER, "start_hour": 24})
+    assert bad.status_code == 422 and "start_hour" in bad.json()["message"]
+

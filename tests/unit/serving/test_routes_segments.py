@@ -15,7 +15,7 @@ async def test_segment_user(harness: Any) -> None:
     r = await harness.client.post("/segment-user", json=SEGMENT)
     assert r.status_code == 200
     assert r.json() == {"visitorid": "user_test_segment_01", "cluster_id": 2, "segment": "buyers",
-                        "model_version": "3"}
+                        "funnel_segment": "buyers", "model_version": "3"}
 
 
 @pytest.mark.parametrize(
