@@ -66,7 +66,9 @@ def mlflow_run(settings: Settings, entry: str, experiment: str, **params: str) -
             "--experiment-name", experiment]
     for key, value in params.items():
         argv += ["-P", f"{key}={value}"]
-    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
+    inherited = {k: v for k, v in os.environ.items()
+                 if k not in {"MLFLOW_EXPERIMENT_ID", "MLFLOW_EXPERIMENT_NAME", "MLFLOW_RUN_ID"}}
+    env = {**inherited, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
            "MLFLOW_TRACKING_URI": settings.tracking_uri,
            "SHOPSTREAM_EVENTS_BUCKET": settings.events_bucket}
     done = subprocess.run(argv, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True,

@@ -46,8 +46,9 @@ def _register(settings: Settings, name: str, low: float, high: float) -> str:
 def test_worse_model_stays_registered_but_unpromoted(live_stack: Settings) -> None:
     import mlflow
 
-    from pipelines.lifecycle.promotion import ALIAS, champion_version, promote
+    from pipelines.lifecycle.promotion import champion_version, promote
     from pipelines.lifecycle.tracking import client, configure
+    from shopstream.contracts import PRODUCTION_ALIAS as ALIAS
 
     settings = live_stack.model_copy(update={"experiment_name": unique("test-promotion")})
     configure(settings)

@@ -41,9 +41,11 @@ def test_train_registers_all_three(spark: Any, live_stack: Settings,
     assert set(payload["models"]) == {"recommender", "transaction_predictor",
                                       "user_segmentation"}
     rec = payload["models"]["recommender"]["metrics"]
-    assert set(rec) == {"hr_at_10", "ndcg_at_10", "recall_at_20", "mrr_at_20", "coverage",
-                        "popularity_hr_at_10", "popularity_ndcg_at_10"}
-    assert set(payload["models"]["user_segmentation"]["metrics"]) == {"k", "silhouette", "sizes"}
+    from pipelines.models.registry import spec_of
+
+    assert set(rec) == set(spec_of("recommender").json_metrics)
+    assert set(payload["models"]["user_segmentation"]["metrics"]) == {
+        *spec_of("user_segmentation").json_metrics, "sizes"}
     for model, info in payload["models"].items():
         name = f"{prefix}{model}"
         version = mlflow_client.get_model_version(name, info["version"])
