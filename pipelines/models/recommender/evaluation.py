@@ -7,6 +7,7 @@ from pathlib import Path
 
 from pipelines.lifecycle.rescoring import load_python_model
 
+HOLDOUT_FILE = "recommender_holdout.npz"  # the evaluation rows each run logs under holdout/
 
 def holdout_hr_at_10(model_uri: str, holdout_path: Path) -> float | None:
     from pipelines.models.recommender.ranking import RankingHoldout, ranking_metrics, served_ranked

@@ -9,15 +9,13 @@ from pipelines.lifecycle.runs import log_holdout, log_spark_model, params_dict
 from pipelines.lifecycle.timing import stage
 from pipelines.lifecycle.tracking import finite_metrics, log_params_flat
 from pipelines.models import plots
+from pipelines.models.recommender.evaluation import HOLDOUT_FILE
 from pipelines.models.spec import TrainedModel
 
 if TYPE_CHECKING:
     from pipelines.data.selection import LoadedEvents
     from pipelines.models.recommender.params import RecommenderParams
     from pipelines.models.recommender.training import RecommenderResult
-
-HOLDOUT_FILE = "recommender_holdout.npz"
-
 
 def train_and_log(loaded: LoadedEvents, params: RecommenderParams) -> TrainedModel:
     from pipelines.models.recommender.training import train_recommender

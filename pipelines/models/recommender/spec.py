@@ -2,25 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
+from pipelines.models.recommender.evaluation import HOLDOUT_FILE, holdout_hr_at_10
 from pipelines.models.recommender.params import RecommenderParams
-from pipelines.models.spec import ModelSpec, TrainedModel
+from pipelines.models.recommender.run import train_and_log
+from pipelines.models.spec import ModelSpec
 from shopstream import contracts
-
-
-def _train(loaded: Any, params: Any) -> TrainedModel:
-    from pipelines.models.recommender.run import train_and_log
-
-    return train_and_log(loaded, params)
-
-
-def _score(model_uri: str, holdout: Path) -> float | None:
-    from pipelines.models.recommender.evaluation import holdout_hr_at_10
-
-    return holdout_hr_at_10(model_uri, holdout)
-
 
 SPEC = ModelSpec(
     name=contracts.RECOMMENDER,
@@ -29,9 +15,9 @@ SPEC = ModelSpec(
     route="GET /recommendations/{visitorid}, POST /recommendations/session, "
           "GET /items/{itemid}/similar",
     params_type=RecommenderParams,
-    train=_train,
-    holdout_file="recommender_holdout.npz",
-    score_holdout=_score,
+    train=train_and_log,
+    holdout_file=HOLDOUT_FILE,
+    score_holdout=holdout_hr_at_10,
     main_metric="hr_at_10",
     io=contracts.MODEL_IO[contracts.RECOMMENDER],
     json_metrics=("hr_at_10", "ndcg_at_10", "recall_at_20", "mrr_at_20", "coverage",

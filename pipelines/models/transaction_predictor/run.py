@@ -11,14 +11,12 @@ from pipelines.lifecycle.timing import stage
 from pipelines.lifecycle.tracking import finite_metrics, log_params_flat
 from pipelines.models import plots
 from pipelines.models.spec import TrainedModel
+from pipelines.models.transaction_predictor.evaluation import HOLDOUT_FILE
 
 if TYPE_CHECKING:
     from pipelines.data.selection import LoadedEvents
     from pipelines.models.transaction_predictor.params import PredictorParams
     from pipelines.models.transaction_predictor.training import PredictorResult
-
-HOLDOUT_FILE = "predictor_holdout.parquet"
-
 
 def train_and_log(loaded: LoadedEvents, params: PredictorParams) -> TrainedModel:
     from pipelines.models.transaction_predictor.training import train_transaction_predictor

@@ -3,24 +3,13 @@ promotion."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from pipelines.models.spec import ModelSpec, TrainedModel
+from pipelines.models.spec import ModelSpec
+from pipelines.models.transaction_predictor.evaluation import HOLDOUT_FILE, holdout_pr_auc
 from pipelines.models.transaction_predictor.params import PredictorParams
+from pipelines.models.transaction_predictor.run import train_and_log
 from shopstream import contracts
-
-
-def _train(loaded: Any, params: Any) -> TrainedModel:
-    from pipelines.models.transaction_predictor.run import train_and_log
-
-    return train_and_log(loaded, params)
-
-
-def _score(model_uri: str, holdout: Path) -> float | None:
-    from pipelines.models.transaction_predictor.evaluation import holdout_pr_auc
-
-    return holdout_pr_auc(model_uri, holdout)
 
 
 def _gate(metrics: dict[str, Any], params: Any) -> str | None:
@@ -39,9 +28,9 @@ SPEC = ModelSpec(
                  "decision at the threshold tuned on validation (random forest or GBT)."),
     route="POST /predict-transaction",
     params_type=PredictorParams,
-    train=_train,
-    holdout_file="predictor_holdout.parquet",
-    score_holdout=_score,
+    train=train_and_log,
+    holdout_file=HOLDOUT_FILE,
+    score_holdout=holdout_pr_auc,
     main_metric="pr_auc",
     io=contracts.MODEL_IO[contracts.TRANSACTION_PREDICTOR],
     json_metrics=("roc_auc", "pr_auc", "base_rate", "precision", "recall", "threshold",

@@ -10,6 +10,7 @@ import numpy as np
 from pipelines.lifecycle.rescoring import load_python_model
 from shopstream import contracts as cols
 
+HOLDOUT_FILE = "segmentation_holdout.parquet"  # the evaluation rows each run logs under holdout/
 
 def holdout_silhouette(model_uri: str, holdout_path: Path) -> float | None:
     import pandas as pd

@@ -10,15 +10,13 @@ from pipelines.lifecycle.timing import stage
 from pipelines.lifecycle.tracking import finite_metrics, log_params_flat
 from pipelines.models import plots
 from pipelines.models.spec import TrainedModel
+from pipelines.models.user_segmentation.evaluation import HOLDOUT_FILE
 from shopstream import contracts as cols
 
 if TYPE_CHECKING:
     from pipelines.data.selection import LoadedEvents
     from pipelines.models.user_segmentation.params import SegmentationParams
     from pipelines.models.user_segmentation.training import SegmentationResult
-
-HOLDOUT_FILE = "segmentation_holdout.parquet"
-
 
 def train_and_log(loaded: LoadedEvents, params: SegmentationParams) -> TrainedModel:
     from pipelines.models.user_segmentation.training import train_user_segmentation
