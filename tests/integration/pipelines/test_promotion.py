@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from shopstream.contracts import MODEL_TYPE_TAG, TRANSACTION_PREDICTOR
 from shopstream.settings import Settings
 from tests.conftest import unique
 
@@ -27,6 +28,7 @@ def _register(settings: Settings, name: str, low: float, high: float) -> str:
     import mlflow
 
     from pipelines.lifecycle.tracking import register_version
+    from pipelines.models.transaction_predictor.evaluation import HOLDOUT_FILE
     from pipelines.models.transaction_predictor.pyfunc import (
         TransactionMeta,
         log_transaction_arrays,
@@ -37,10 +39,11 @@ def _register(settings: Settings, name: str, low: float, high: float) -> str:
     with mlflow.start_run() as run:
         uri = log_transaction_arrays(stump_ensemble(1, 0.5, low, high), meta)
         with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "predictor_holdout.parquet"
+            path = Path(tmp) / HOLDOUT_FILE
             _holdout().to_parquet(path)
             mlflow.log_artifact(str(path), "holdout")
-    return register_version(settings, uri, name, run.info.run_id, {"pr_auc": high}, {})
+    return register_version(settings, uri, name, run.info.run_id, {"pr_auc": high},
+                            {MODEL_TYPE_TAG: TRANSACTION_PREDICTOR})
 
 
 def test_worse_model_stays_registered_but_unpromoted(live_stack: Settings) -> None:
