@@ -148,9 +148,6 @@ class Settings(BaseSettings):
             "AWS_DEFAULT_REGION": self.s3_region,
             "AWS_REGION": self.s3_region,
             "MLFLOW_S3_ENDPOINT_URL": self.s3_endpoint,
-            # S3Proxy (and older MinIO) reject the CRC trailers newer AWS SDKs send by default.
-            "AWS_REQUEST_CHECKSUM_CALCULATION": "when_required",
-            "AWS_RESPONSE_CHECKSUM_VALIDATION": "when_required",
         }
 
 
