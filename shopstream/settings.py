@@ -21,7 +21,9 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(
         env_prefix="SHOPSTREAM_",
-        env_file=".env",
+        # The project's .env, then one in the working directory (which wins where both set a
+        # value): commands run from a subfolder or by a service read the same settings.
+        env_file=(PROJECT_ROOT / ".env", ".env"),
         env_file_encoding="utf-8",
         extra="ignore",
         validate_default=True,
