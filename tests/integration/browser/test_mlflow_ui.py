@@ -24,7 +24,10 @@ from shopstream.mlflow_links import experiment_url, model_url, model_version_url
 from shopstream.settings import Settings
 from tests.conftest import unique
 
-pytestmark = [pytest.mark.browser, pytest.mark.spark, pytest.mark.slow]
+# The first test also pays for the module's training fixture (three models): on two shared
+# cores that has taken 14 minutes, past the suite's 900 s default.
+pytestmark = [pytest.mark.browser, pytest.mark.spark, pytest.mark.slow,
+              pytest.mark.timeout(1800)]
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 MODELS = ("recommender", "transaction_predictor", "user_segmentation")
