@@ -111,6 +111,8 @@ def emit_training(payload: dict[str, Any], as_json: bool) -> None:
     for model, info in payload["models"].items():
         rows[model] = (f"run {info['run_id'][:8]} v{info['version']} "
                        f"promoted={info['promoted']} {info['metrics']}")
+        if info.get("version_url"):
+            rows[f"{model} in MLflow"] = info["version_url"]
     emit(rows, as_json=False, title="shopstream train")
 
 

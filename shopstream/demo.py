@@ -21,6 +21,7 @@ import typer
 
 from shopstream.context import settings_from
 from shopstream.errors import ShopstreamError
+from shopstream.mlflow_links import experiment_link
 from shopstream.output import emit_json, stderr_console
 from shopstream.settings import PROJECT_ROOT, Settings
 
@@ -139,7 +140,7 @@ def print_report(settings: Settings, results: list[StageResult]) -> None:
         console.print(f"[bold]{r.name:9}[/] {r.seconds:7.1f}s  {detail}")
     for line in ingestion_check(results):
         console.print(line)
-    console.print(f"\nMLflow UI:  {settings.tracking_uri}")
+    console.print(f"\nMLflow UI:  {experiment_link(settings)}")
     api = f"http://{settings.api_host}:{settings.api_port}"
     if any(r.name == "serve" for r in results):
         console.print(f"API:        {api}/docs")

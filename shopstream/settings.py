@@ -21,7 +21,9 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(
         env_prefix="SHOPSTREAM_",
-        env_file=".env",
+        # The project's .env, then one in the working directory (which wins where both set a
+        # value): commands run from a subfolder or by a service read the same settings.
+        env_file=(PROJECT_ROOT / ".env", ".env"),
         env_file_encoding="utf-8",
         extra="ignore",
         validate_default=True,
@@ -148,9 +150,6 @@ class Settings(BaseSettings):
             "AWS_DEFAULT_REGION": self.s3_region,
             "AWS_REGION": self.s3_region,
             "MLFLOW_S3_ENDPOINT_URL": self.s3_endpoint,
-            # S3Proxy (and older MinIO) reject the CRC trailers newer AWS SDKs send by default.
-            "AWS_REQUEST_CHECKSUM_CALCULATION": "when_required",
-            "AWS_RESPONSE_CHECKSUM_VALIDATION": "when_required",
         }
 
 

@@ -114,7 +114,8 @@ def _load_batches(
     ).hexdigest()[:32]
     return LoadedEvents(
         frame=frame, source_uris=uris, digest=digest, batches=f"{min(numbers)}-{max(numbers)}",
-        description={"kind": "batches", "count": len(entries)},
+        description={"kind": "batches", "count": len(entries),
+                     "location": f"s3://{settings.events_bucket}/{settings.batches_prefix}/"},
     )
 
 
@@ -180,7 +181,9 @@ def _load_csv(spark: SparkSession, settings: Settings, selection: DataSelection)
     last_batch = (int(pdf[cols.SEQ].max()) - 1) // settings.batch_size + 1
     return LoadedEvents(
         frame=frame, source_uris=[path.resolve().as_uri()], digest=digest,
-        batches=f"{first_batch}-{last_batch}", description={"kind": "file", "rows": len(pdf)},
+        batches=f"{first_batch}-{last_batch}",
+        description={"kind": "file", "rows": len(pdf), "file": path.name,
+                     "location": str(path.resolve())},
     )
 
 

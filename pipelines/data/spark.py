@@ -34,8 +34,6 @@ def spark_conf(settings: Settings, app_name: str = "shopstream") -> dict[str, st
         "spark.ui.enabled": str(settings.spark_ui).lower(),
         "spark.ui.showConsoleProgress": "false",
         "spark.sql.adaptive.enabled": "true",
-        "spark.driver.extraJavaOptions": "-Daws.requestChecksumCalculation=WHEN_REQUIRED "
-        "-Daws.responseChecksumValidation=WHEN_REQUIRED",
         "spark.hadoop.fs.s3a.impl": "org.apache.hadoop.fs.s3a.S3AFileSystem",
         "spark.hadoop.fs.s3a.endpoint": settings.s3_endpoint,
         "spark.hadoop.fs.s3a.endpoint.region": settings.s3_region,
@@ -48,7 +46,6 @@ def spark_conf(settings: Settings, app_name: str = "shopstream") -> dict[str, st
             settings.s3_endpoint.startswith("https")
         ).lower(),
         "spark.hadoop.fs.s3a.change.detection.mode": "none",
-        "spark.hadoop.fs.s3a.create.checksum.algorithm": "",
         "spark.hadoop.fs.s3a.committer.magic.enabled": "false",
         "spark.hadoop.mapreduce.fileoutputcommitter.algorithm.version": "2",
     }
