@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from shopstream import contracts as cols
 from pipelines.errors import NoDataError, PipelinesError
+from shopstream import contracts as cols
 from shopstream.settings import Settings
 
 if TYPE_CHECKING:
@@ -127,7 +127,8 @@ def _read_uris(spark: SparkSession, uris: list[str], fmt: str) -> DataFrame:
     else:  # the schema the consumer writes: inferring it reads footers (10 s for 278 batches)
         frame = spark.read.schema(_batch_schema()).parquet(*uris)
     return frame.select(
-        sf.col(cols.TIMESTAMP).cast("long"), sf.col(cols.VISITORID).cast("long"), sf.col(cols.EVENT),
+        sf.col(cols.TIMESTAMP).cast("long"), sf.col(cols.VISITORID).cast("long"),
+        sf.col(cols.EVENT),
         sf.col(cols.ITEMID).cast("long"), sf.col(cols.TRANSACTIONID).cast("long"),
         sf.col(cols.SEQ).cast("long"), sf.col(cols.SOURCE).cast("string"),
     )
