@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     topic: str = "retail-events"
     dlq_topic: str = "retail-events-dlq"
     topic_partitions: int = 4
+    topic_replication_factor: int = 1
     consumer_group: str = "shopstream-batcher"
 
     # S3 object store. None → the local S3Proxy on s3_port.
@@ -77,7 +78,8 @@ class Settings(BaseSettings):
     # How long `stack up` waits for each service to answer.
     startup_timeout_s: float = 120.0
 
-    @field_validator("batch_size", "topic_partitions", "spark_shuffle_partitions")
+    @field_validator("batch_size", "topic_partitions", "topic_replication_factor",
+                     "spark_shuffle_partitions")
     @classmethod
     def _positive(cls, value: int) -> int:
         if value < 1:
