@@ -78,6 +78,12 @@ class Settings(BaseSettings):
     # How long `stack up` waits for each service to answer.
     startup_timeout_s: float = 120.0
 
+    # Log files of `shopstream demo`'s stages (None → <data_dir>/logs).
+    logs_dir: Path | None = None
+    # Where a long command writes its progress as JSON for a parent to display (the demo sets
+    # it for each stage it runs; see shopstream/progress_file.py).
+    progress_file: Path | None = None
+
     @field_validator("batch_size", "topic_partitions", "topic_replication_factor",
                      "spark_shuffle_partitions")
     @classmethod
@@ -123,6 +129,10 @@ class Settings(BaseSettings):
     @property
     def services_dir(self) -> Path:
         return self.data_dir / "services"
+
+    @property
+    def log_root(self) -> Path:
+        return self.logs_dir or self.data_dir / "logs"
 
     def masked(self) -> dict[str, Any]:
         """Every setting as plain JSON-able values, secrets replaced by '***'."""
