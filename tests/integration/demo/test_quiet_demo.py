@@ -28,7 +28,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.spark, pytest.mark.timeout(DEMO_TIME
 DEMO_EVENTS = 80_000
 STAGES = ("generate", "produce", "consume", "batches", "train", "serve")
 # A Python traceback, a Java stack frame ("\tat org.apache…(File.java:12)"), an ERROR record.
-BAD_LINE = re.compile(r"Traceback|\bERROR\b|^\s+at [\w$.]+\(.*\)\s*$|Exception in thread")
+BAD_LINE = re.compile(r"Traceback|\bERROR\b|^\s+at \S+\(.*\)\s*$|Exception in thread")
 # What the JVM itself prints: launcher warnings, SLF4J, log4j records in Spark's pattern.
 JVM_LINE = re.compile(r"^(WARNING: |SLF4J: |\d\d/\d\d/\d\d \d\d:\d\d:\d\d [A-Z]+ )", re.M)
 
