@@ -97,9 +97,10 @@ def run_training(settings: Any, options: Any, *, every_batches: int = 0,
         train_every(settings, options, every_batches, as_json=as_json)
         return
     from pipelines.lifecycle.train import train_models
+    from shopstream.progress_file import progress_file
 
     with stderr_console().status("training (Spark)…", spinner="dots"):
-        payload = train_models(settings, options)
+        payload = train_models(settings, options, progress=progress_file(settings))
     emit_training(payload, as_json)
 
 

@@ -43,6 +43,8 @@ if TYPE_CHECKING:
 
     from pyspark.sql import SparkSession
 
+    from shopstream.progress_file import ProgressFile
+
 logger = logging.getLogger(__name__)
 
 
@@ -62,13 +64,16 @@ class ModelOutcome:
                 "metrics": picked, **(self.links or {})}
 
 
-def train_models(settings: Settings, options: TrainOptions,
-                 spark: SparkSession | None = None) -> dict[str, Any]:
-    """Every selected model trained, logged, registered (and promoted): the --json payload."""
+def train_models(settings: Settings, options: TrainOptions, spark: SparkSession | None = None,
+                 progress: ProgressFile | None = None) -> dict[str, Any]:
+    """Every selected model trained, logged, registered (and promoted): the --json payload.
+    ``progress``: rows = events loaded, done/total = models finished of those selected."""
     from pipelines.data.spark import get_spark
 
     started = time.perf_counter()
     specs = options.specs
+    if progress is not None:
+        progress.update(done=0, total=len(specs), force=True)
     session = spark or get_spark(settings, app_name="shopstream-train")
     cache: dict[DataSelection, LoadedEvents] = {}
     inputs: dict[str, LoadedEvents] = {}
@@ -79,17 +84,22 @@ def train_models(settings: Settings, options: TrainOptions,
                 with stage("load_events"):
                     loaded = load_events(session, settings, selection)
                     loaded.frame = add_sessions(loaded.frame).cache()  # shared by all three
-                    # materialised once, before the model threads start; the count is the
-                    # row count of the runs' names and descriptions
-                    loaded.description["rows"] = loaded.frame.count()
+                    rows = loaded.frame.count()  # materialised once, before the model threads
+                    loaded.description["rows"] = rows  # the runs' names and descriptions
+                if progress is not None:
+                    progress.update(rows=progress.state.rows + rows, force=True)
                 cache[selection] = loaded
             inputs[spec.name] = cache[selection]
         parent = active_run_id()
         by_name = {spec.name: spec for spec in specs}
-        results = run_each(
-            tuple(by_name),
-            lambda m: train_one(settings, options, by_name[m], inputs[m], parent),
-            parallel=options.parallel)
+
+        def work(model: str) -> ModelOutcome:
+            outcome = train_one(settings, options, by_name[model], inputs[model], parent)
+            if progress is not None:
+                progress.update(advance=1, force=True)
+            return outcome
+
+        results = run_each(tuple(by_name), work, parallel=options.parallel)
         outcomes = {name: results[name].to_json(spec) for name, spec in by_name.items()}
         if options.original_recipe:
             from pipelines.experiments.original_recipe import run_original_recipe
