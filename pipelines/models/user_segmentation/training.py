@@ -22,6 +22,7 @@ import pandas as pd
 from pipelines.data.features import to_pandas, visitor_aggregates
 from pipelines.errors import NoDataError
 from pipelines.lifecycle.timing import stage
+from pipelines.models.user_segmentation.min_share import drop_small_clusters, served_silhouette
 from pipelines.models.user_segmentation.params import SegmentationParams
 from pipelines.models.user_segmentation.pyfunc import SegmentationArrays
 from pipelines.models.user_segmentation.segments import ONE_VIEW, member_stats, segment_names
@@ -151,11 +152,16 @@ def train_user_segmentation(events: DataFrame, params: SegmentationParams) -> Se
     scaler = prep.stages[-1]
     with stage("snapshot"):
         snapshot = snapshot_arrays(visitors, scaler, params.min_events)
-        snapshots = {k: with_centroids(snapshot, m) for k, m in models.items()}
+        snapshots = {k: drop_small_clusters(with_centroids(snapshot, m),
+                                            params.min_segment_share)
+                     for k, m in models.items()}
         sizes_by_k = {k: cluster_sizes(a) for k, a in snapshots.items()}
+        sample_rows = to_pandas(scaled.select(*cols.SEGMENT_FEATURES)).to_numpy(np.float64)
+        served = {k: served_silhouette(a, sample_rows, params.seed) for k, a in snapshots.items()}
     total = max(sum(sizes_by_k[params.k_min]), 1)
     smallest = {k: min(sizes) / total for k, sizes in sizes_by_k.items()}
-    k = choose_k(silhouettes, smallest, params.min_segment_share)
+    k = choose_k({k: float(np.nan_to_num(v, nan=-1.0)) for k, v in served.items()}, smallest,
+                 params.min_segment_share)
     with stage("stability"):
         aris = stability(scaled, models[k], k, params)
     arrays, sizes = snapshots[k], sizes_by_k[k]
@@ -167,7 +173,8 @@ def train_user_segmentation(events: DataFrame, params: SegmentationParams) -> Se
     holdout = to_pandas(scaled.select(*cols.SEGMENT_FEATURES).limit(params.holdout_rows))
     scaled.unpersist()
     visitors.unpersist()
-    metrics = {"k": float(k), "silhouette": silhouettes[k], "ari_min": min(aris),
+    metrics = {"k": float(len(arrays.centroids)), "k_fitted": float(k),
+               "silhouette": served[k], "silhouette_kmeans": silhouettes[k], "ari_min": min(aris),
                "ari_mean": float(np.mean(aris)), "min_segment_share": min(sizes) / total,
                "one_view_share": sizes[-1] / total, "engaged_visitors": float(total - sizes[-1])}
     spark_model = PipelineModel(stages=[*prep.stages, models[k]])
