@@ -9,7 +9,8 @@ Retail Rocket parameters, :mod:`pipelines.models.recommender.session_knn`) and p
 For each test session s and each t ≥ 1 the models see s[:t] and rank s[t] (a seeded sample of
 `MAX_PREDICTIONS` steps when there are more); the prefix's items are not banned. Every model
 is scored through the pyfunc's session mode (the code a version serves). Logged in one run:
-``{item2item,sknn,vsknn,popularity}_{recall,mrr}_at_20``, the evaluated steps, and the
+``{item2item,sknn,vsknn,popularity}_{recall,mrr}_at_20``, the evaluated steps (and the share
+whose next item is already in the prefix, ``test_repeat_share``), and the
 strategy a training run would serve: chosen by validation MRR@20 on the training sessions'
 last `test_days` (``served_strategy``; its test metrics as ``served_*``).
 """
@@ -100,6 +101,7 @@ def protocol_metrics(sessions: pd.DataFrame, test_days: float,
     metrics.update({f"served_{m}": metrics[f"{served}_{m}"]
                     for m in ("recall_at_20", "mrr_at_20")})
     metrics.update({"test_steps": float(len(steps)),
+                    "test_repeat_share": float(np.mean([t in p for p, t in steps])),
                     "test_steps_total": float(sum(n - 1 for n in test.groupby(KEY).size())),
                     "test_sessions": float(test[KEY].nunique()),
                     "train_sessions": float(train[KEY].nunique()),
