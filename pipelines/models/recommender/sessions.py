@@ -46,10 +46,15 @@ Step = tuple[list[int], int]
 
 def view_sessions(frame: DataFrame) -> pd.DataFrame:
     """Spark events → pandas (s, timestamp, itemid) of views in 30-minute sessions cut over
-    all of a visitor's events, ordered by session and time."""
+    all of a visitor's events, ordered by session and time. One-view sessions (the first
+    cleaning step, and most sessions) are dropped before collecting."""
+    from pyspark.sql import Window
     from pyspark.sql import functions as sf
 
     views = add_sessions(frame).where(sf.col(cols.EVENT) == cols.VIEW)
+    per_session = Window.partitionBy(cols.VISITORID, cols.SESSION)
+    views = (views.withColumn("_n", sf.count(sf.lit(1)).over(per_session))
+             .where(sf.col("_n") >= 2))
     pdf = to_pandas(views.select(sf.xxhash64(cols.VISITORID, cols.SESSION).alias(KEY),
                                  cols.TIMESTAMP, cols.ITEMID, cols.SEQ))
     pdf = pdf.sort_values([KEY, cols.TIMESTAMP, cols.SEQ], kind="stable")
