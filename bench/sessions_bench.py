@@ -82,14 +82,18 @@ def sessions_section(data: dict[str, Any] | None) -> list[str]:
         return ["_not run yet: `.venv/bin/python bench/sessions_bench.py`_"]
     lines = [f"From `bench/sessions_bench.py`, {data['generated_at']}: one "
              "`evaluate-sessions` run per row, every model scored on the same test steps "
-             "through the pyfunc's session mode. Cells: Recall@20 / MRR@20.", "",
+             "through the pyfunc's session mode. Cells: Recall@20 / MRR@20. *served*: the "
+             "strategy with the best MRR@20 on the training sessions' own last days (what a "
+             "training run would serve) and its test figures; *repeat share*: steps whose "
+             "next item is already in the prefix; popularity: the 20 most viewed training "
+             "items.", "",
              "| data | test | " + " | ".join(label for _, label in MODELS)
-             + " | served (validation MRR@20) | repeat share |",
+             + " | served | repeat share |",
              "|---|---|" + "---|" * len(MODELS) + "---|---|"]
     for name, run in data["runs"].items():
         if "error" in run:
-            lines.append(f"| {name} | — | " + " | ".join("—" for _ in MODELS)
-                         + f" | — | {run['error'].removeprefix('error: ')} |")
+            lines.append(f"| {name} | {run['error'].removeprefix('error: ')} | "
+                         + " | ".join("—" for _ in MODELS) + " | — | — |")
             continue
         m = run["metrics"]
         test = (f"last {run['test_days']:g} days: {int(m['test_sessions']):,} sessions, "
