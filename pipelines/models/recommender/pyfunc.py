@@ -1,4 +1,5 @@
-"""JVM-free pyfunc of the recommender: ALS factors + item neighbours + popular items.
+"""JVM-free pyfunc of the recommender: ALS factors, item neighbours, popular items and a
+session-kNN index of recent training sessions.
 
 Artifact layout (one artifact, key ``recommender``, file ``recommender.npz``)::
 
