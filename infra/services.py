@@ -150,6 +150,11 @@ class KafkaService(Service):
             admin.close()
         return True
 
+    def after_start(self) -> None:
+        from infra.topics import ensure_topics
+
+        ensure_topics(self.settings)
+
 
 class S3Service(Service):
     name = "s3"

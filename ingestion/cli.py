@@ -37,6 +37,7 @@ def produce_cmd(
     from ingestion.pacing import Pacer, parse_jitter
     from ingestion.producer import ProduceOptions, produce_file
     from ingestion.progress import progress_bar
+    from shopstream.progress_file import progress_file
 
     settings = settings_from(ctx)
     path = file or settings.events_file
@@ -51,10 +52,11 @@ def produce_cmd(
         stats = produce_parallel(settings, options, workers)
     else:
         total = path.stat().st_size if path.is_file() else None
-        with progress_bar(f"producing {path.name}", total) as update:
+        with progress_bar(f"producing {path.name}", total, progress_file(settings)) as update:
 
             def report(nbytes: int, sent: int, rejected: int) -> None:
-                update(advance=nbytes, description=f"sent {sent:,}  rejected {rejected:,}")
+                update(advance=nbytes, rows=sent + rejected,
+                       description=f"sent {sent:,}  rejected {rejected:,}")
 
             stats = produce_file(settings, options, report)
     payload = stats.as_json()
@@ -82,6 +84,7 @@ def consume_cmd(
     """
     from ingestion.consumer import BatchConsumer, ConsumeOptions
     from ingestion.progress import progress_bar
+    from shopstream.progress_file import progress_file
 
     settings = settings_from(ctx)
     options = ConsumeOptions(
@@ -97,8 +100,9 @@ def consume_cmd(
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         consumer = BatchConsumer(settings, options, should_stop=lambda: bool(stopping))
-        with progress_bar(f"consuming {options.topic}", None) as update:
+        with progress_bar(f"consuming {options.topic}", None, progress_file(settings)) as update:
             consumer.on_progress = lambda st: update(
+                rows=st.events + st.duplicates + st.rejected,
                 description=f"batches {st.batches:,}  events {st.events:,}  "
                 f"duplicates {st.duplicates:,}  rejected {st.rejected:,}"
             )

@@ -19,6 +19,7 @@ from typing import Any
 
 from kafka.errors import KafkaError
 
+from infra.topics import ensure_topics
 from ingestion import dead_letter
 from ingestion.csv_blocks import DEFAULT_BLOCK_BYTES, iter_blocks, read_header, source_id
 from ingestion.delivery import DeliveryTracker
@@ -101,10 +102,10 @@ def make_producer(settings: Settings) -> Any:
 
 
 def topic_partitions(producer: Any, topic: str) -> list[int]:
-    """The topic's partition ids (creates it through auto-create when missing)."""
+    """The topic's partition ids (the topic exists: produce_file created it if missing)."""
     partitions = producer.partitions_for(topic)
     if not partitions:
-        msg = f"Kafka returned no partitions for topic {topic!r}; create it or enable auto-create"
+        msg = f"Kafka returned no partitions for topic {topic!r}"
         raise ServiceError(msg)
     return sorted(partitions)
 
@@ -119,6 +120,7 @@ def produce_file(
         raise InputFileError(msg)
     order, has_header = read_header(path)
     stats = ProduceStats(source=source_id(path))
+    ensure_topics(settings, (options.topic, options.dlq_topic))
     producer = make_producer(settings)
     started = time.perf_counter()
     try:

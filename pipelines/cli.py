@@ -98,9 +98,10 @@ def run_training(settings: Any, options: Any, *, every_batches: int = 0,
         train_every(settings, options, every_batches, as_json=as_json)
         return
     from pipelines.lifecycle.train import train_models
+    from shopstream.progress_file import progress_file
 
     with stderr_console().status("training (Spark)…", spinner="dots"):
-        payload = train_models(settings, options)
+        payload = train_models(settings, options, progress=progress_file(settings))
     emit_training(payload, as_json)
 
 
@@ -112,6 +113,8 @@ def emit_training(payload: dict[str, Any], as_json: bool) -> None:
     for model, info in payload["models"].items():
         rows[model] = (f"run {info['run_id'][:8]} v{info['version']} "
                        f"promoted={info['promoted']} {info['metrics']}")
+        if info.get("version_url"):
+            rows[f"{model} in MLflow"] = info["version_url"]
     emit(rows, as_json=False, title="shopstream train")
 
 

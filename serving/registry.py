@@ -1,12 +1,15 @@
-"""Read-only view of the MLflow registry: which version holds the production alias, and its tags.
+"""Read-only view of the MLflow registry: which version holds the production alias, its tags
+and its training run's metrics.
 
 Against a tracking server (http/https URI) it asks the REST API directly, so the router never
 imports mlflow (~150 MB of resident memory); other URIs (a local file or database store) go
-through MlflowClient.
+through MlflowClient. Versions carry no metric tags (their run holds the metrics), so a
+version's run metrics are read once per run and kept: a finished run's metrics do not change.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import urllib.error
@@ -22,10 +25,12 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 ALIAS_PATH = "/api/2.0/mlflow/registered-models/alias"
+RUN_PATH = "/api/2.0/mlflow/runs/get"
 _NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # local servers
 
 DATA_RANGE_TAGS = ("batches", "date_from", "date_to")
-META_TAGS = ("git_commit", "run_id", "threshold", *DATA_RANGE_TAGS)
+META_TAGS = ("git_commit", "run_id", "threshold", "data_source", "model_type", "rows",
+             *DATA_RANGE_TAGS)
 PROMOTION_PREFIX = "promotion_"  # the promotion step's decision record, not model quality
 
 
@@ -37,6 +42,7 @@ class ProductionVersion:
     version: str
     run_id: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
+    run_metrics: dict[str, float] = field(default_factory=dict)  # the training run's
 
     @property
     def uri(self) -> str:
@@ -44,7 +50,8 @@ class ProductionVersion:
         return f"models:/{self.name}/{self.version}"
 
     def metrics(self) -> dict[str, float]:
-        out: dict[str, float] = {}
+        """The run's metrics, then any numeric tag (a version registered by hand)."""
+        out: dict[str, float] = dict(self.run_metrics)
         for key, value in self.tags.items():
             if key in META_TAGS or key.startswith(PROMOTION_PREFIX):
                 continue
@@ -76,6 +83,7 @@ class RegistryReader:
         self.alias = alias
         self.timeout_s = timeout_s
         self._client: MlflowClient | None = None
+        self._run_metrics: dict[str, dict[str, float]] = {}  # run id → its metrics
 
     @property
     def client(self) -> MlflowClient:
@@ -86,10 +94,19 @@ class RegistryReader:
             self._client = MlflowClient(tracking_uri=uri, registry_uri=uri)
         return self._client
 
+    @property
+    def over_rest(self) -> bool:
+        return self.tracking_uri.startswith(("http://", "https://"))
+
     def production(self, name: str) -> ProductionVersion | None:
         """The version holding the alias, or None when the model or alias does not exist."""
-        if self.tracking_uri.startswith(("http://", "https://")):
-            return self._over_rest(name)
+        found = self._over_rest(name) if self.over_rest else self._over_client(name)
+        if found is None:
+            return None
+        run_id = found.run_id or found.tags.get("run_id")
+        return dataclasses.replace(found, run_metrics=self.run_metrics(run_id))
+
+    def _over_client(self, name: str) -> ProductionVersion | None:
         from mlflow.exceptions import MlflowException
 
         try:
@@ -100,6 +117,27 @@ class RegistryReader:
         return ProductionVersion(
             name=name, version=str(mv.version), run_id=mv.run_id, tags=dict(mv.tags or {})
         )
+
+    def run_metrics(self, run_id: str | None) -> dict[str, float]:
+        """The run's latest metric values; {} (asked again next time) when it cannot be read."""
+        if not run_id:
+            return {}
+        if run_id not in self._run_metrics:
+            try:
+                self._run_metrics[run_id] = (self._run_metrics_over_rest(run_id)
+                                             if self.over_rest
+                                             else dict(self.client.get_run(run_id).data.metrics))
+            except Exception as e:  # metrics are informative: never fail a round for them
+                logger.debug("metrics of run %s not read: %s", run_id, e)
+                return {}
+        return dict(self._run_metrics[run_id])
+
+    def _run_metrics_over_rest(self, run_id: str) -> dict[str, float]:
+        url = f"{self.tracking_uri}{RUN_PATH}?{urllib.parse.urlencode({'run_id': run_id})}"
+        with _NO_PROXY.open(url, timeout=self.timeout_s) as resp:
+            body = json.loads(resp.read())
+        metrics = ((body.get("run") or {}).get("data") or {}).get("metrics") or []
+        return {str(m["key"]): float(m["value"]) for m in metrics if "value" in m}
 
     def _over_rest(self, name: str) -> ProductionVersion | None:
         query = urllib.parse.urlencode({"name": name, "alias": self.alias})

@@ -108,8 +108,8 @@ class ModelSupervisor:
             await self._first_start(wanted)
         elif wanted.version != self.server.model.version:
             await self._promote(wanted)
-        elif wanted.tags != self.server.model.tags:
-            self.server.model = wanted  # tags (metrics) edited in place; same artefacts
+        elif wanted != self.server.model:
+            self.server.model = wanted  # tags or run metrics changed; same artefacts
             if self.upstream.endpoint is not None:
                 self.upstream.endpoint.model = wanted
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -11,6 +10,7 @@ import typer
 
 from shopstream.context import CliState, settings_from
 from shopstream.errors import ShopstreamError
+from shopstream.logs import configure_cli_logging
 from shopstream.output import emit_json, emit_summary
 
 app = typer.Typer(
@@ -33,18 +33,15 @@ def root(
     tracking_uri: Annotated[str | None, typer.Option(help="External MLflow tracking URI.")] = None,
     spark_master: Annotated[str | None, typer.Option(help="Spark master URL.")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
+    library_log_level: Annotated[str | None, typer.Option(
+        hidden=True, help="Level of library loggers (Kafka, MLflow, …); `demo` sets INFO for "
+        "the log files of its stages.")] = None,
 ) -> None:
     """Global flags override SHOPSTREAM_* environment variables and .env."""
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    noisy_loggers = ("kafka", "botocore", "urllib3", "py4j", "mlflow", "alembic", "httpx")
-    for noisy in noisy_loggers:
-        logging.getLogger(noisy).setLevel(logging.DEBUG if verbose else logging.WARNING)
-    # kafka-python warns about its own event-loop timing on a busy machine: not actionable.
-    logging.getLogger("kafka.net").setLevel(logging.DEBUG if verbose else logging.ERROR)
+    try:
+        configure_cli_logging(verbose=verbose, library_level=library_log_level)
+    except ValueError as e:
+        raise typer.BadParameter(str(e), param_hint="--library-log-level") from e
     ctx.obj = CliState(
         overrides={
             "data_dir": data_dir,
@@ -52,7 +49,8 @@ def root(
             "s3_endpoint_url": s3_endpoint,
             "mlflow_tracking_uri": tracking_uri,
             "spark_master": spark_master,
-        }
+        },
+        verbose=verbose,
     )
 
 

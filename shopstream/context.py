@@ -13,6 +13,7 @@ from shopstream.settings import Settings, load_settings
 @dataclass
 class CliState:
     overrides: dict[str, Any] = field(default_factory=dict)
+    verbose: bool = False
     _settings: Settings | None = None
 
     def settings(self) -> Settings:

@@ -21,7 +21,9 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(
         env_prefix="SHOPSTREAM_",
-        env_file=".env",
+        # The project's .env, then one in the working directory (which wins where both set a
+        # value): commands run from a subfolder or by a service read the same settings.
+        env_file=(PROJECT_ROOT / ".env", ".env"),
         env_file_encoding="utf-8",
         extra="ignore",
         validate_default=True,
@@ -40,6 +42,7 @@ class Settings(BaseSettings):
     topic: str = "retail-events"
     dlq_topic: str = "retail-events-dlq"
     topic_partitions: int = 4
+    topic_replication_factor: int = 1
     consumer_group: str = "shopstream-batcher"
 
     # S3 object store. None → the local S3Proxy on s3_port.
@@ -77,7 +80,14 @@ class Settings(BaseSettings):
     # How long `stack up` waits for each service to answer.
     startup_timeout_s: float = 120.0
 
-    @field_validator("batch_size", "topic_partitions", "spark_shuffle_partitions")
+    # Log files of `shopstream demo`'s stages (None → <data_dir>/logs).
+    logs_dir: Path | None = None
+    # Where a long command writes its progress as JSON for a parent to display (the demo sets
+    # it for each stage it runs; see shopstream/progress_file.py).
+    progress_file: Path | None = None
+
+    @field_validator("batch_size", "topic_partitions", "topic_replication_factor",
+                     "spark_shuffle_partitions")
     @classmethod
     def _positive(cls, value: int) -> int:
         if value < 1:
@@ -122,6 +132,10 @@ class Settings(BaseSettings):
     def services_dir(self) -> Path:
         return self.data_dir / "services"
 
+    @property
+    def log_root(self) -> Path:
+        return self.logs_dir or self.data_dir / "logs"
+
     def masked(self) -> dict[str, Any]:
         """Every setting as plain JSON-able values, secrets replaced by '***'."""
         out: dict[str, Any] = {}
@@ -148,9 +162,6 @@ class Settings(BaseSettings):
             "AWS_DEFAULT_REGION": self.s3_region,
             "AWS_REGION": self.s3_region,
             "MLFLOW_S3_ENDPOINT_URL": self.s3_endpoint,
-            # S3Proxy (and older MinIO) reject the CRC trailers newer AWS SDKs send by default.
-            "AWS_REQUEST_CHECKSUM_CALCULATION": "when_required",
-            "AWS_RESPONSE_CHECKSUM_VALIDATION": "when_required",
         }
 
 

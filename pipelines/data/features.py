@@ -8,8 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
-from shopstream import contracts as cols
 from pipelines.errors import NoDataError
+from shopstream import contracts as cols
 
 if TYPE_CHECKING:
     import pandas as pd

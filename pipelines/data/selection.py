@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from shopstream import contracts as cols
 from pipelines.errors import NoDataError, PipelinesError
+from shopstream import contracts as cols
 from shopstream.settings import Settings
 
 if TYPE_CHECKING:
@@ -114,7 +114,8 @@ def _load_batches(
     ).hexdigest()[:32]
     return LoadedEvents(
         frame=frame, source_uris=uris, digest=digest, batches=f"{min(numbers)}-{max(numbers)}",
-        description={"kind": "batches", "count": len(entries)},
+        description={"kind": "batches", "count": len(entries),
+                     "location": f"s3://{settings.events_bucket}/{settings.batches_prefix}/"},
     )
 
 
@@ -126,7 +127,8 @@ def _read_uris(spark: SparkSession, uris: list[str], fmt: str) -> DataFrame:
     else:  # the schema the consumer writes: inferring it reads footers (10 s for 278 batches)
         frame = spark.read.schema(_batch_schema()).parquet(*uris)
     return frame.select(
-        sf.col(cols.TIMESTAMP).cast("long"), sf.col(cols.VISITORID).cast("long"), sf.col(cols.EVENT),
+        sf.col(cols.TIMESTAMP).cast("long"), sf.col(cols.VISITORID).cast("long"),
+        sf.col(cols.EVENT),
         sf.col(cols.ITEMID).cast("long"), sf.col(cols.TRANSACTIONID).cast("long"),
         sf.col(cols.SEQ).cast("long"), sf.col(cols.SOURCE).cast("string"),
     )
@@ -180,7 +182,9 @@ def _load_csv(spark: SparkSession, settings: Settings, selection: DataSelection)
     last_batch = (int(pdf[cols.SEQ].max()) - 1) // settings.batch_size + 1
     return LoadedEvents(
         frame=frame, source_uris=[path.resolve().as_uri()], digest=digest,
-        batches=f"{first_batch}-{last_batch}", description={"kind": "file", "rows": len(pdf)},
+        batches=f"{first_batch}-{last_batch}",
+        description={"kind": "file", "rows": len(pdf), "file": path.name,
+                     "location": str(path.resolve())},
     )
 
 

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from shopstream import contracts as cols
 from pipelines.data.features import DAY_MS
+from shopstream import contracts as cols
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame

@@ -11,12 +11,15 @@ import logging
 import os
 from typing import TYPE_CHECKING
 
-from shopstream.settings import Settings
+from shopstream.settings import PROJECT_ROOT, Settings
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 logger = logging.getLogger(__name__)
+
+# The driver JVM's log4j2 configuration: warnings and errors only (see the file).
+LOG4J2_CONFIG = PROJECT_ROOT / "infra" / "conf" / "spark-log4j2.properties"
 
 
 def spark_conf(settings: Settings, app_name: str = "shopstream") -> dict[str, str]:
@@ -34,8 +37,7 @@ def spark_conf(settings: Settings, app_name: str = "shopstream") -> dict[str, st
         "spark.ui.enabled": str(settings.spark_ui).lower(),
         "spark.ui.showConsoleProgress": "false",
         "spark.sql.adaptive.enabled": "true",
-        "spark.driver.extraJavaOptions": "-Daws.requestChecksumCalculation=WHEN_REQUIRED "
-        "-Daws.responseChecksumValidation=WHEN_REQUIRED",
+        "spark.driver.extraJavaOptions": driver_java_options(),
         "spark.hadoop.fs.s3a.impl": "org.apache.hadoop.fs.s3a.S3AFileSystem",
         "spark.hadoop.fs.s3a.endpoint": settings.s3_endpoint,
         "spark.hadoop.fs.s3a.endpoint.region": settings.s3_region,
@@ -48,12 +50,19 @@ def spark_conf(settings: Settings, app_name: str = "shopstream") -> dict[str, st
             settings.s3_endpoint.startswith("https")
         ).lower(),
         "spark.hadoop.fs.s3a.change.detection.mode": "none",
-        "spark.hadoop.fs.s3a.create.checksum.algorithm": "",
         "spark.hadoop.fs.s3a.committer.magic.enabled": "false",
         "spark.hadoop.mapreduce.fileoutputcommitter.algorithm.version": "2",
     }
     conf.update(settings.spark_conf)
     return conf
+
+
+def driver_java_options() -> str:
+    """The driver JVM's -D options: AWS SDK checksums only when required (S3Proxy) and the
+    project's log4j2 configuration."""
+    log4j2 = f"-Dlog4j2.configurationFile={LOG4J2_CONFIG.as_uri()}"
+    return ("-Daws.requestChecksumCalculation=WHEN_REQUIRED "
+            f"-Daws.responseChecksumValidation=WHEN_REQUIRED {log4j2}")
 
 
 def get_spark(settings: Settings, app_name: str = "shopstream") -> SparkSession:

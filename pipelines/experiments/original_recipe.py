@@ -24,7 +24,8 @@ from pipelines.data.features import (
     time_bounds,
     weighted_events,
 )
-from pipelines.lifecycle.tracking import data_tags, finite_metrics, model_run
+from pipelines.lifecycle.descriptions import run_name
+from pipelines.lifecycle.tracking import data_tags, finite_metrics, model_run, training_data
 from pipelines.models.registry import RECOMMENDER, TRANSACTION_PREDICTOR
 from pipelines.models.transaction_predictor.classification import binary_metrics, max_f1_threshold
 from shopstream import contracts as cols
@@ -100,11 +101,13 @@ def run_original_recipe(settings: Settings, options: TrainOptions,
     """Both original models as runs tagged recipe=original; returns their metrics."""
     import mlflow
 
-    tags = {**data_tags(loaded, time_bounds(loaded.frame)), "recipe": "original"}
+    bounds = time_bounds(loaded.frame)
+    tags = {**data_tags(loaded, bounds), "recipe": "original"}
+    data = training_data(loaded, bounds)
     results = {}
     for model, compute in ((RECOMMENDER.name, original_recommender_metrics),
                            (TRANSACTION_PREDICTOR.name, original_predictor_metrics)):
-        with model_run(settings, f"original {model} {loaded.batches}", {**tags, "model": model}):
+        with model_run(settings, run_name(f"original {model}", data), {**tags, "model": model}):
             metrics = compute(loaded.frame, options)
             mlflow.log_metrics(finite_metrics(metrics))
             mlflow.log_param("eval_days", options.params_of(RECOMMENDER).eval_days)

@@ -117,18 +117,26 @@ def evaluate_session_protocol(settings: Settings, selection: DataSelection,
 
     from pipelines.data.features import time_bounds
     from pipelines.data.spark import get_spark
-    from pipelines.lifecycle.tracking import data_tags, log_input_dataset, model_run, parent_run
+    from pipelines.lifecycle.descriptions import run_name
+    from pipelines.lifecycle.tracking import (
+        data_tags,
+        log_input_dataset,
+        model_run,
+        parent_run,
+        training_data,
+    )
 
     session = spark or get_spark(settings, app_name="shopstream-session-protocol")
     loaded = load_events(session, settings, selection)
-    tags = {**data_tags(loaded, time_bounds(loaded.frame)), "protocol": "session",
-            "recipe": "shopstream"}
+    bounds = time_bounds(loaded.frame)
+    tags = {**data_tags(loaded, bounds), "protocol": "session", "recipe": "shopstream"}
+    data = training_data(loaded, bounds)
     params = RecommenderParams()
     metrics, served = protocol_metrics(clean_sessions(view_sessions(loaded.frame)), test_days,
                                        params)
-    with parent_run(settings), model_run(settings, f"session protocol {loaded.batches}",
+    with parent_run(settings), model_run(settings, run_name("session protocol", data),
                                          tags) as run:
-        log_input_dataset(loaded, f"events {loaded.batches}")
+        log_input_dataset(loaded, f"events {data.label}")
         mlflow.log_params({
             "test_days": test_days, "min_item_support": MIN_ITEM_SUPPORT,
             "min_session_length": MIN_SESSION_LENGTH, "k": K, "repeats": "kept",

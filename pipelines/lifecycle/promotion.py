@@ -6,11 +6,12 @@ each model's spec names its main metric and scores a version on the holdout (rec
 HR@10 with seen items excluded, predictor PR-AUC, segmentation silhouette). The model type
 comes from the version's ``model_type`` tag, never from its name. When a version has no
 holdout artifact (a model saved outside the training pipeline) the comparison falls back to
-the logged main-metric tags and says so in ``promotion_basis``. The alias moves only when
-the spec's rule says the candidate is not worse (or with force); every version stays
-registered either way, and the decision and both scores are written as tags of the candidate
-version. The first version of a model has no champion to beat: it is promoted without
-rescoring, and its logged main metric is recorded.
+the main metric their training runs logged and says so in ``promotion_basis``. The alias
+moves only when the spec's rule says the candidate is not worse (or with force); every
+version stays registered either way. The decision, its reason and both scores are written as
+tags of the candidate version, and the verdict with its reason ends the version's description.
+The first version of a model has no champion to beat: it is promoted without rescoring, and
+its logged main metric is recorded.
 """
 
 from __future__ import annotations
@@ -25,8 +26,14 @@ from typing import Any
 import numpy as np
 
 from pipelines.errors import PromotionError
+from pipelines.lifecycle.descriptions import (
+    Verdict,
+    verdict_reason,
+    verdict_sentence,
+    with_verdict,
+)
 from pipelines.lifecycle.runs import HOLDOUT_DIR
-from pipelines.lifecycle.tracking import client, configure
+from pipelines.lifecycle.tracking import client, configure, version_link
 from pipelines.models.registry import spec_of
 from pipelines.models.spec import ModelSpec
 from shopstream.contracts import MODEL_TYPE_TAG, PRODUCTION_ALIAS
@@ -46,6 +53,8 @@ class PromotionDecision:
     promoted: bool
     decision: str
     basis: str
+    reason: str = ""  # the verdict in words (set when recorded)
+    version_url: str = ""  # the candidate's page in the MLflow UI
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -91,7 +100,8 @@ def promote(settings: Settings, name: str, version: str | None = None,
     if refusal and not force:
         logger.warning("%s v%s not promoted: %s", name, candidate, refusal)
         return _record(settings, PromotionDecision(name, candidate, champion, metric, None,
-                                                   None, False, "rejected-gate", refusal))
+                                                   None, False, "rejected-gate", refusal),
+                       refusal)
     if champion == candidate:
         return _record(settings, PromotionDecision(name, candidate, champion, metric, None, None,
                                                    True, "already-production", "none"))
@@ -115,9 +125,15 @@ def promote(settings: Settings, name: str, version: str | None = None,
     return _record(settings, result)
 
 
-def _record(settings: Settings, result: PromotionDecision) -> PromotionDecision:
-    tags = {"promotion_decision": result.decision, "promotion_metric": result.metric,
-            "promotion_basis": result.basis,
+def _record(settings: Settings, result: PromotionDecision,
+            refusal: str | None = None) -> PromotionDecision:
+    verdict = Verdict(result.decision, result.metric, result.candidate, result.champion,
+                      result.candidate_score, result.champion_score,
+                      "gate" if refusal else result.basis, refusal)
+    result.reason = verdict_reason(verdict)
+    result.version_url = version_link(settings, result.name, result.candidate)
+    tags = {"promotion_decision": result.decision, "promotion_reason": result.reason,
+            "promotion_metric": result.metric, "promotion_basis": result.basis,
             "promotion_champion_version": result.champion or "",
             "promotion_candidate_score": _fmt(result.candidate_score),
             "promotion_champion_score": _fmt(result.champion_score),
@@ -125,6 +141,10 @@ def _record(settings: Settings, result: PromotionDecision) -> PromotionDecision:
     mlflow_client = client(settings)
     for key, value in tags.items():
         mlflow_client.set_model_version_tag(result.name, result.candidate, key, value)
+    current = mlflow_client.get_model_version(result.name, result.candidate).description or ""
+    mlflow_client.update_model_version(result.name, result.candidate,
+                                       description=with_verdict(current,
+                                                                verdict_sentence(verdict)))
     logger.info("promotion %s v%s vs v%s: %s (%s %s vs %s)", result.name, result.candidate,
                 result.champion, result.decision, result.metric, result.candidate_score,
                 result.champion_score)
@@ -148,9 +168,18 @@ def _scores(settings: Settings, spec: ModelSpec, name: str, candidate: str,
 
 
 def _logged(settings: Settings, name: str, version: str | None, metric: str) -> float | None:
+    """The metric the version's training run logged (a version tag of that name, set by hand
+    on a model registered outside the pipeline, when the run has none)."""
     if version is None:
         return None
-    value = client(settings).get_model_version(name, version).tags.get(metric)
+    mlflow_client = client(settings)
+    mv = mlflow_client.get_model_version(name, version)
+    run_id = mv.tags.get("run_id") or mv.run_id
+    if run_id:
+        logged = mlflow_client.get_run(run_id).data.metrics.get(metric)
+        if logged is not None:
+            return float(logged)
+    value = mv.tags.get(metric)
     try:
         return float(value) if value not in (None, "") else None
     except ValueError:

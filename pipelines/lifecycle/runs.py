@@ -28,12 +28,21 @@ def params_dict(params: Any) -> dict[str, Any]:
 
 
 def log_spark_model(model: Any) -> None:
-    """The Spark MLlib flavour. Requirements are given, not inferred: inference reloads the
-    model in a fresh Python + JVM (about a minute on two cores)."""
+    """The Spark MLlib flavour, saved on the driver's disk first and then uploaded.
+
+    ``mlflow.spark.log_model`` first has Spark write the model straight to the run's artifact
+    URI. Through the tracking server that URI is ``mlflow-artifacts:/…``, a scheme Hadoop has no
+    FileSystem for, so Spark logs ``ERROR Instrumentation: UnsupportedFileSystemException`` with
+    a Java stack trace before MLflow falls back to saving locally and uploading. ``Model.log``
+    with the spark flavour is that fallback without the failing attempt. Requirements are
+    given, not inferred: inference reloads the model in a fresh Python + JVM (about a minute on
+    two cores)."""
     import mlflow.spark
+    from mlflow.models import Model
 
     with stage("log_spark_model"):
-        mlflow.spark.log_model(model, SPARK_MODEL_PATH, pip_requirements=spark_requirements())
+        Model.log(artifact_path=None, name=SPARK_MODEL_PATH, flavor=mlflow.spark,
+                  spark_model=model, pip_requirements=spark_requirements())
 
 
 def spark_requirements() -> list[str]:

@@ -18,6 +18,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from pipelines.data.selection import LoadedEvents
+from pipelines.lifecycle.descriptions import TrainingData
+from shopstream.mlflow_links import model_version_url, run_url
 from shopstream.settings import PROJECT_ROOT, Settings
 
 if TYPE_CHECKING:
@@ -124,11 +126,21 @@ def active_run_id() -> str | None:
     return run.info.run_id if run is not None else None
 
 
+def training_data(loaded: LoadedEvents, bounds: tuple[int, int]) -> TrainingData:
+    """What a run read, in the words of its name, tags and version description."""
+    info = loaded.description
+    rows = info.get("rows")
+    return TrainingData(
+        kind=str(info.get("kind", "batches")), batches=loaded.batches,
+        date_from=iso_day(bounds[0]), date_to=iso_day(bounds[1]),
+        rows=int(rows) if rows is not None else None, file=str(info.get("file", "")),
+        location=str(info.get("location", "")))
+
+
 def data_tags(loaded: LoadedEvents, bounds: tuple[int, int]) -> dict[str, str]:
+    """A run's tags: the data range and source, the code, the data's digest."""
     return {
-        "batches": loaded.batches,
-        "date_from": iso_day(bounds[0]),
-        "date_to": iso_day(bounds[1]),
+        **training_data(loaded, bounds).tags(),
         "git_commit": git_commit(),
         "data_digest": loaded.digest,
         "data_kind": str(loaded.description.get("kind", "")),
@@ -175,15 +187,39 @@ def log_params_flat(params: Mapping[str, Any]) -> None:
 
 
 def register_version(settings: Settings, model_uri: str, name: str, run_id: str,
-                     metrics: Mapping[str, Any], tags: Mapping[str, str]) -> str:
-    """Register `model_uri` as a new version of `name`; metrics and tags become version tags."""
+                     tags: Mapping[str, str], description: str = "") -> str:
+    """Register `model_uri` as a new version of `name` with `tags` and `description`. Metrics
+    stay on the run (the version links to it): tags are what a person filters versions on."""
     import mlflow
 
     version = mlflow.register_model(model_uri, name, tags={"run_id": run_id})
     mlflow_client = client(settings)
-    all_tags = {**{k: f"{v:.6g}" for k, v in finite_metrics(metrics).items()}, **tags,
-                "run_id": run_id}
-    for key, value in all_tags.items():
+    for key, value in {**tags, "run_id": run_id}.items():
         mlflow_client.set_model_version_tag(name, version.version, key, str(value))
+    if description:
+        mlflow_client.update_model_version(name, version.version, description=description)
     logger.info("registered %s version %s", name, version.version)
     return str(version.version)
+
+
+def describe_model(settings: Settings, name: str, description: str) -> None:
+    """Set the registered model's description (when it differs: every run registers)."""
+    mlflow_client = client(settings)
+    if mlflow_client.get_registered_model(name).description != description:
+        mlflow_client.update_registered_model(name, description=description)
+
+
+def _ui_base(settings: Settings) -> str:
+    import mlflow
+
+    return mlflow.get_tracking_uri() if project_run_id() else settings.tracking_uri
+
+
+def run_link(settings: Settings, experiment_id: str, run_id: str) -> str:
+    """The run's page in the MLflow UI (the training-runs view)."""
+    return run_url(_ui_base(settings), experiment_id, run_id)
+
+
+def version_link(settings: Settings, name: str, version: str) -> str:
+    """A registered version's page in the MLflow UI."""
+    return model_version_url(_ui_base(settings), name, version)

@@ -57,6 +57,9 @@ class ModelSpec:
     io: ModelIO  # request/response columns (shopstream.contracts.MODEL_IO)
     json_metrics: tuple[str, ...]  # metrics `shopstream train --json` reports
     higher_is_better: bool = True
+    # Run metrics of the baselines scored on the same held-out rows as main_metric: the
+    # version's description shows the headline metric beside them.
+    baselines: tuple[str, ...] = ()
     original_batches: str = ""  # the original project's training slice of this model
     promotion_rule: Callable[[float | None, float | None, bool], bool] = not_worse
     # (run metrics, params) → why the version must not be promoted, or None.

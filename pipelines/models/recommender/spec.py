@@ -24,5 +24,6 @@ SPEC = ModelSpec(
     json_metrics=("hr_at_10", "ndcg_at_10", "recall_at_20", "mrr_at_20", "coverage",
                   "popularity_hr_at_10", "popularity_ndcg_at_10", "item_knn_hr_at_10",
                   "als_hr_at_10", "blend_hr_at_10", "best_baseline_hr_at_10"),
+    baselines=("popularity_hr_at_10", "item_knn_hr_at_10"),
     original_batches="1-50",
 )

@@ -210,8 +210,10 @@ def choose_strategy(validation: Validation, params: RecommenderParams) -> tuple[
     str, float, dict[str, float]
 ]:
     """The visitor-mode strategy (and blend weight) with the best validation HR@10, served
-    exactly as the pyfunc would; ties go to the simpler strategy (als, item_knn, blends)."""
-    candidates = [("als", 0.5), ("item_knn", 0.5), *(("blend", w) for w in params.blend_weights)]
+    exactly as the pyfunc would; ties go to the simpler strategy (item_knn over the visitor's
+    own history, then als, then blends): a small validation period often scores every
+    candidate alike, and item-kNN is the one that needs no factor model."""
+    candidates = [("item_knn", 0.5), ("als", 0.5), *(("blend", w) for w in params.blend_weights)]
     scores: dict[str, float] = {}
     for strategy, weight in candidates:
         variant = with_strategy(validation.arrays, strategy, weight)

@@ -36,6 +36,7 @@ SPEC = ModelSpec(
     json_metrics=("roc_auc", "pr_auc", "base_rate", "precision", "recall", "threshold",
                   "brier", "full_pr_auc", "cart_only_pr_auc", "history_only_pr_auc",
                   "val_positives"),
+    baselines=("base_rate_pr_auc", "cart_only_pr_auc", "history_only_pr_auc"),
     original_batches="51-100",
     promotion_gate=_gate,
 )

@@ -13,7 +13,8 @@ class SegmentationParams:
     k_min: int = public(3, "Smallest k tried.")
     k_max: int = public(8, "Largest k tried.")
     seed: int = public(42, "Seed of every random step.")
-    max_iter: int = 20
+    max_iter: int = 40
+    restarts: int = 3  # KMeans fits per (k, seed); the lowest-cost one is kept
     sample_rows: int = 50_000  # distinct engaged vectors k is chosen on
     holdout_rows: int = 5_000
     min_events: int = 2  # engaged visitors (clustered); fewer events → the one-view segment

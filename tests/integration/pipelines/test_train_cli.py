@@ -33,6 +33,9 @@ def test_train_registers_all_three(spark: Any, live_stack: Settings,
         "train", "--events-file", str(small_events_file), "--name-prefix", prefix,
         "--als-ranks", "16", "--als-alphas", "20", "--als-max-iter", "5",
         "--num-trees", "10", "--max-depth", "5", "--k-max", "4", "--json",
+        # 40,000 generated events hold about 10 buying validation sessions: below the
+        # predictor's default gate (20), which would keep it from production
+        "--min-val-positives", "5",
     ], env={"SHOPSTREAM_EXPERIMENT_NAME": experiment, "MLFLOW_RUN_ID": parent,
             "MLFLOW_TRACKING_URI": live_stack.tracking_uri})
     assert result.exit_code == 0, result.output
@@ -51,10 +54,21 @@ def test_train_registers_all_three(spark: Any, live_stack: Settings,
         version = mlflow_client.get_model_version(name, info["version"])
         assert version.tags["run_id"] == info["run_id"]
         assert {"batches", "date_from", "date_to", "git_commit"} <= set(version.tags)
+        spec = spec_of(model)
+        metric_tags = set(version.tags) & (set(spec.json_metrics) - {"threshold"})
+        assert not metric_tags, "metrics stay on the run, not copied to version tags"
+        # the registry explains itself: what it predicts, where, on what data, how good
+        assert spec.route in mlflow_client.get_registered_model(name).description
+        assert version.description.startswith(f"Trained on `{small_events_file.name}`")
+        assert f"`{spec.main_metric}` **" in version.description
+        assert "**Promotion:** **production**" in version.description
+        assert info["version_url"].endswith("?workflowType=machine_learning")
         assert info["promoted"] is True
         assert mlflow_client.get_model_version_by_alias(name, "production").version == \
             info["version"]
         run = mlflow_client.get_run(info["run_id"])
+        days = f"{version.tags['date_from']}..{version.tags['date_to']}"
+        assert run.info.run_name == f"{model} · {small_events_file.name} {days}"
         assert run.data.tags["recipe"] == "shopstream"
         assert run.data.tags["mlflow.parentRunId"] == parent
         assert run.inputs.dataset_inputs, "input batches logged as a dataset"

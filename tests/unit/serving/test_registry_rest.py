@@ -19,6 +19,10 @@ VERSION = {"name": "recommender", "version": "7", "run_id": "abc",
            "tags": [{"key": "map_at_10", "value": "0.2"}, {"key": "batches", "value": "1-9"}]}
 
 
+RUN_METRICS = [{"key": "hr_at_10", "value": 0.09, "step": 0},
+               {"key": "popularity_hr_at_10", "value": 0.02, "step": 0}]
+
+
 class FakeTracking(BaseHTTPRequestHandler):
     answers: ClassVar[dict[str, tuple[int, Any]]] = {}
     seen: ClassVar[list[dict[str, list[str]]]] = []
@@ -27,8 +31,8 @@ class FakeTracking(BaseHTTPRequestHandler):
         url = urlparse(self.path)
         query = parse_qs(url.query)
         self.seen.append({"path": [url.path], **query})
-        status, body = self.answers.get(query["name"][0], (404, {"error_code":
-                                                                   "RESOURCE_DOES_NOT_EXIST"}))
+        key = query["run_id"][0] if url.path.endswith("/runs/get") else query["name"][0]
+        status, body = self.answers.get(key, (404, {"error_code": "RESOURCE_DOES_NOT_EXIST"}))
         data = json.dumps(body).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
@@ -46,7 +50,8 @@ def tracking() -> Iterator[str]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     FakeTracking.answers = {"recommender": (200, {"model_version": VERSION}),
-                            "broken": (500, {"error_code": "INTERNAL_ERROR"})}
+                            "broken": (500, {"error_code": "INTERNAL_ERROR"}),
+                            "abc": (200, {"run": {"data": {"metrics": RUN_METRICS}}})}
     FakeTracking.seen = []
     yield f"http://127.0.0.1:{server.server_address[1]}/"
     server.shutdown()
@@ -57,8 +62,30 @@ def test_alias_version_and_tags_over_rest(tracking: str) -> None:
     assert mv is not None
     assert (mv.version, mv.run_id) == ("7", "abc")
     assert mv.tags == {"map_at_10": "0.2", "batches": "1-9"}
-    assert FakeTracking.seen[-1] == {"path": ["/api/2.0/mlflow/registered-models/alias"],
-                                     "name": ["recommender"], "alias": ["production"]}
+    assert FakeTracking.seen[0] == {"path": ["/api/2.0/mlflow/registered-models/alias"],
+                                    "name": ["recommender"], "alias": ["production"]}
+
+
+def test_run_metrics_beside_tags_read_once_per_run(tracking: str) -> None:
+    """Versions carry no metric tags: /models shows the training run's metrics (plus any
+    numeric tag of a hand-registered version), and a finished run is asked for only once."""
+    reader = RegistryReader(tracking, "production")
+    mv = reader.production("recommender")
+    assert mv is not None
+    assert mv.run_metrics == {"hr_at_10": 0.09, "popularity_hr_at_10": 0.02}
+    assert mv.describe()["metrics"] == {"hr_at_10": 0.09, "popularity_hr_at_10": 0.02,
+                                        "map_at_10": 0.2}
+    assert reader.production("recommender") == mv
+    runs_asked = [s for s in FakeTracking.seen if s["path"] == ["/api/2.0/mlflow/runs/get"]]
+    assert runs_asked == [{"path": ["/api/2.0/mlflow/runs/get"], "run_id": ["abc"]}]
+
+
+def test_unreadable_run_leaves_metrics_empty_and_is_asked_again(tracking: str) -> None:
+    FakeTracking.answers["abc"] = (404, {"error_code": "RESOURCE_DOES_NOT_EXIST"})
+    reader = RegistryReader(tracking, "production")
+    first, second = reader.production("recommender"), reader.production("recommender")
+    assert first is not None and first.run_metrics == {} and first == second
+    assert len([s for s in FakeTracking.seen if s["path"] == ["/api/2.0/mlflow/runs/get"]]) == 2
 
 
 def test_missing_model_or_alias_is_none(tracking: str) -> None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from shopstream.errors import ConfigError
-from shopstream.settings import Settings, load_settings
+from shopstream.settings import PROJECT_ROOT, Settings, load_settings
 
 
 def _clear_env(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -85,3 +86,19 @@ def test_importing_modules_starts_nothing() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "clean"
+
+
+def test_env_files_project_then_working_directory(monkeypatch: pytest.MonkeyPatch,
+                                                  tmp_path: Path) -> None:
+    """The project's .env is read from any working directory; one in the working directory
+    wins over it (a stack started from a subfolder uses the worktree's ports)."""
+    _clear_env(monkeypatch)
+    files = Settings.model_config.get("env_file")
+    assert isinstance(files, tuple) and files[0] == PROJECT_ROOT / ".env" and files[-1] == ".env"
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("SHOPSTREAM_TOPIC=from-cwd\n")
+    assert Settings().topic == "from-cwd"
+    project_env = tmp_path / "project.env"
+    project_env.write_text("SHOPSTREAM_TOPIC=from-project\nSHOPSTREAM_DLQ_TOPIC=project-dlq\n")
+    both = Settings(_env_file=(project_env, ".env"))  # type: ignore[call-arg]
+    assert (both.topic, both.dlq_topic) == ("from-cwd", "project-dlq")
