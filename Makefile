@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMPS := .stamps
 
-BENCH_SCRIPTS := bench/ingestion_bench.py bench/pipelines_bench.py bench/serving_bench.py bench/models_bench.py
+BENCH_SCRIPTS := bench/ingestion_bench.py bench/pipelines_bench.py bench/serving_bench.py bench/models_bench.py bench/sessions_bench.py
 
 .PHONY: bench bench-deps report demo test lint typecheck unit integration setup tools jars stack-up stack-down clean help
 

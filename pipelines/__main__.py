@@ -20,6 +20,7 @@ NOISY_LOGGERS = ("py4j", "mlflow", "botocore", "urllib3", "alembic", "httpx")
 
 def parser() -> argparse.ArgumentParser:
     from pipelines.lifecycle.options import model_params
+    from pipelines.models.recommender.params import SESSION_TEST_DAYS
 
     root = argparse.ArgumentParser(prog="python -m pipelines", description=__doc__)
     entries = root.add_subparsers(dest="entry", required=True)
@@ -41,7 +42,9 @@ def parser() -> argparse.ArgumentParser:
     promote.add_argument("--force", type=parse_bool, default=False)
     sessions = entries.add_parser("evaluate-sessions", help="the session-based protocol")
     _selection_arguments(sessions)
-    sessions.add_argument("--test-days", type=float, default=7.0)
+    sessions.add_argument("--test-days", type=float, default=SESSION_TEST_DAYS)
+    sessions.add_argument("--json", dest="as_json", action="store_true",
+                          help="one JSON object on stdout")
     return root
 
 
@@ -79,7 +82,7 @@ def run(argv: Sequence[str]) -> None:
         selection = selection_from(args["batches"], args["date_from"], args["date_to"],
                                    args["events_file"])
         payload = evaluate_session_protocol(settings, selection, test_days=args["test_days"])
-        emit(payload, as_json=False, title="session protocol")
+        emit(payload, as_json=args["as_json"], title="session protocol")
 
 
 def main(argv: Sequence[str] | None = None) -> None:

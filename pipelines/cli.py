@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
+from pipelines.models.recommender.params import SESSION_TEST_DAYS
 from shopstream.context import settings_from
 from shopstream.output import emit, stderr_console
 
@@ -140,10 +141,12 @@ def session_eval_cmd(
     date_to: Annotated[str | None, typer.Option(help="Last day (YYYY-MM-DD).")] = None,
     events_file: Annotated[
         Path | None, typer.Option(help="Local events.csv instead of batches.")] = None,
-    test_days: Annotated[float, typer.Option(help="Last N days are the test sessions.")] = 7.0,
+    test_days: Annotated[float, typer.Option(
+        help="Sessions ending in the last N days are the test set.")] = SESSION_TEST_DAYS,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
 ) -> None:
-    """Next-item session protocol (views, 30-min sessions, support ≥ 5, length ≥ 2)."""
+    """Next-item session protocol under session-rec's Retail Rocket settings (views, 30-min
+    sessions, support ≥ 5, length ≥ 2, repeats kept): SKNN, V-SKNN, item2item, popularity."""
     from pipelines.experiments.session_protocol import evaluate_session_protocol
     from pipelines.lifecycle.options import selection_from
 

@@ -70,12 +70,14 @@ def _train_entry(name: str, models: str, specs: list[ModelSpec], extra: list[str
 
 
 def render() -> str:
+    from pipelines.models.recommender.params import SESSION_TEST_DAYS
     from pipelines.models.registry import SPECS
 
     entries = [_train_entry("main", "all", list(SPECS), ["original_recipe"])]
     entries += [_train_entry(f"train_{s.name}", s.name, [s], []) for s in SPECS]
     entries.append(_entry("evaluate_session_protocol", "python -m pipelines evaluate-sessions",
-                          [*((p, "", "string") for p in SELECTION), ("test_days", "7", "float")]))
+                          [*((p, "", "string") for p in SELECTION),
+                           ("test_days", f"{SESSION_TEST_DAYS:g}", "float")]))
     entries.append(_entry("promote", "python -m pipelines promote",
                           [("name", SPECS[0].name, "string"), ("version", "", "string"),
                            ("force", "false", "string")]))

@@ -9,6 +9,9 @@ from dataclasses import dataclass, field
 from pipelines.data.features import EventWeights
 from pipelines.models.spec import public
 
+# The session protocol's test period: sessions ending in the last N days (session-rec's Retail
+# Rocket window slices test on 2 days, its single split on 1).
+SESSION_TEST_DAYS = 2.0
 
 @dataclass(frozen=True)
 class RecommenderParams:
@@ -27,6 +30,8 @@ class RecommenderParams:
     val_eval_users: int = 5_000  # validation visitors scored per visitor-mode strategy
     blend_weights: tuple[float, ...] = (0.25, 0.5, 0.75)  # ALS weights of the blends tried
     min_user_items: int = 2
+    max_knn_sessions: int = 200_000  # session mode's kNN index: the most recent sessions kept
+    val_session_steps: int = 3_000  # validation next-item steps per session strategy
     num_blocks: int = 0  # ALS user/item blocks; 0 = Spark's default parallelism
 
     def grid(self) -> list[dict[str, float]]:

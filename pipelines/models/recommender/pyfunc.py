@@ -1,4 +1,5 @@
-"""JVM-free pyfunc of the recommender: ALS factors + item neighbours + popular items.
+"""JVM-free pyfunc of the recommender: ALS factors, item neighbours, popular items and a
+session-kNN index of recent training sessions.
 
 Artifact layout (one artifact, key ``recommender``, file ``recommender.npz``)::
 
@@ -22,11 +23,26 @@ exclude_purchased → items, scores, strategy):
   excluding their already-interacted items when ``exclude_purchased``; a visitor with a
   stored history but no factors (ALS trains on visitors with ≥ 2 items) gets the neighbours
   of their items (strategy ``similar``); an unknown one gets popular items (``popular``).
-- ``session``: items co-occurring with the given session items (later items weigh more:
-  weight 0.5^(distance from the last item)), excluding the session's items.
-- ``similar``: neighbours of the given items, equally weighted.
+- ``session``: the next item for a session in progress (items oldest first), by the strategy
+  the training run chose on validation (``session_strategy``): ``item2item`` (items
+  co-occurring with the session's items, later items weigh more: 0.5^(distance from the
+  last item)), ``sknn`` or ``vsknn`` (the session kNNs of :mod:`.session_knn`, over the
+  ``knn_*`` index of recent training sessions). The session's own items may be recommended
+  again (re-views are the commonest next view; session-rec's protocol counts them).
+- ``similar``: neighbours of the given items, equally weighted, the given items excluded.
   Both fill up with popular items when the neighbours run short and answer ``popular``
-  when no given item has neighbours.
+  when nothing scored.
+
+Session index (``knn_*``, empty in versions trained before it)::
+
+    session_strategy      int64   (1,)                0 item2item, 1 sknn, 2 vsknn
+    session_knn_configs   float64 (2, 5)              sknn and vsknn: k, sample_size, codes of
+                                                      similarity, weighting, weighting_score
+    knn_session_indptr    int64   (n_sessions + 1,)   CSR: recent sessions (most recent first)
+    knn_session_items     int64   (nnz,)              → their distinct items
+    knn_item_ids          int64   (n_items,)          sorted
+    knn_item_indptr       int64   (n_items + 1,)      CSR: item → the sessions holding it,
+    knn_item_sessions     int64   (n_postings,)       most recent first
 
 Build a small model without Spark with ``packaging.save_recommender_pyfunc``. This package travels
 with every registered version (see :mod:`pipelines.models.pyfunc_common`): module-level
@@ -47,9 +63,11 @@ import pandas as pd
 from mlflow.pyfunc import PythonModel  # the base class must exist when this module loads
 
 from shopstream.errors import ModelInputError
-from shopstream.model_runtime import parse_id_list, require_columns, settle_gc
+from shopstream.model_runtime import require_columns, settle_gc
 
 from .factor_index import FactorIndex
+from .request_rows import RecRequest, parse_requests
+from .session_knn import SKNN, VSKNN, KnnConfig, SessionIndex, knn_top_k
 
 PACKAGE = "recommender"  # this package, as it travels with a version
 ARTIFACT_KEY = "recommender"
@@ -58,6 +76,7 @@ MODES = ("visitor", "session", "similar")
 INPUT_COLUMNS = ("mode", "visitorid", "items", "k", "exclude_purchased")
 SESSION_DECAY = 0.5
 VISITOR_STRATEGIES = ("als", "item_knn", "blend")
+SESSION_STRATEGIES = ("item2item", "sknn", "vsknn")
 BLEND_CANDIDATES = 3  # the blend ranks ALS's and the neighbours' top (3·k) together
 _EMPTY = np.empty(0, dtype=np.int64)
 
@@ -94,10 +113,33 @@ class RecommenderArrays:
     # ALS weight. Versions trained before this field was added load as ALS.
     visitor_strategy: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64))
     blend_weight: np.ndarray = field(default_factory=lambda: np.full(1, 0.5))
+    # Session mode (see the module docstring); older versions load as item2item.
+    session_strategy: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64))
+    session_knn_configs: np.ndarray = field(
+        default_factory=lambda: np.stack([SKNN.as_array(), VSKNN.as_array()]))
+    knn_session_indptr: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64))
+    knn_session_items: np.ndarray = field(default_factory=lambda: _EMPTY)
+    knn_item_ids: np.ndarray = field(default_factory=lambda: _EMPTY)
+    knn_item_indptr: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64))
+    knn_item_sessions: np.ndarray = field(default_factory=lambda: _EMPTY)
 
     @property
     def strategy(self) -> str:
         return VISITOR_STRATEGIES[int(self.visitor_strategy[0])]
+
+    @property
+    def session_strategy_name(self) -> str:
+        return SESSION_STRATEGIES[int(self.session_strategy[0])]
+
+    def knn_config(self, strategy: str) -> KnnConfig:
+        """The stored configuration of ``sknn`` or ``vsknn``."""
+        row = SESSION_STRATEGIES.index(strategy) - 1
+        return KnnConfig.from_array(self.session_knn_configs[row])
+
+    @cached_property
+    def session_index(self) -> SessionIndex:
+        return SessionIndex(self.knn_session_indptr, self.knn_session_items, self.knn_item_ids,
+                            self.knn_item_indptr, self.knn_item_sessions)
 
     def save(self, path: Path) -> Path:
         """Integer arrays are stored as int32 when their values fit (ALS ids must anyway):
@@ -190,10 +232,13 @@ def neighbour_scores(
 
 
 def neighbour_top_k(
-    arrays: RecommenderArrays, items: Sequence[int], k: int, exclude: np.ndarray, decay: float
+    arrays: RecommenderArrays, items: Sequence[int], k: int, exclude: np.ndarray, decay: float,
+    ban_items: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
+    """The k best neighbours of `items` (see :func:`neighbour_scores`), `exclude` ids and,
+    with `ban_items`, the given items removed."""
     totals = neighbour_scores(arrays, items, decay)
-    banned = set(exclude.tolist()) | set(items)
+    banned = set(exclude.tolist()) | (set(items) if ban_items else set())
     ranked = sorted(
         ((i, s) for i, s in totals.items() if i not in banned), key=lambda t: (-t[1], t[0])
     )[:k]
@@ -216,8 +261,22 @@ def recommend_row(
     seen = history if exclude_purchased else np.empty(0, np.int64)
     if mode == "visitor":
         return _visitor_answer(arrays, user_row, history, k, seen, items)
-    decay = SESSION_DECAY if mode == "session" else 1.0
-    return _neighbour_answer(arrays, items, k, seen, decay, mode)
+    if mode == "session":
+        return session_answer(arrays, items, k, seen)
+    return _neighbour_answer(arrays, items, k, seen, 1.0, mode)
+
+
+def session_answer(arrays: RecommenderArrays, items: list[int], k: int, seen: np.ndarray
+                   ) -> tuple[list[int], list[float], str]:
+    """Session mode: the version's session strategy over `items` (oldest first), the
+    session's items allowed, `seen` excluded; filled up with popular items."""
+    strategy = arrays.session_strategy_name
+    if strategy == "item2item":
+        ids, scores = neighbour_top_k(arrays, items, k, seen, SESSION_DECAY, ban_items=False)
+    else:
+        ids, scores = knn_top_k(arrays.session_index, items, k, arrays.knn_config(strategy),
+                                seen)
+    return _filled(arrays, ids, scores, k, seen, "session")
 
 
 def _visitor_answer(arrays: RecommenderArrays, user_row: int, history: np.ndarray, k: int,
@@ -264,52 +323,22 @@ def _neighbour_answer(arrays: RecommenderArrays, items: list[int], k: int, seen:
                       decay: float, strategy: str) -> tuple[list[int], list[float], str]:
     """Neighbours of `items`, filled up with popular ones; popular when none has neighbours."""
     ids, scores = neighbour_top_k(arrays, items, k, seen, decay)
+    return _filled(arrays, ids, scores, k, np.concatenate([seen, np.asarray(items, np.int64)]),
+                   strategy)
+
+
+def _filled(arrays: RecommenderArrays, ids: np.ndarray, scores: np.ndarray, k: int,
+            exclude: np.ndarray, strategy: str) -> tuple[list[int], list[float], str]:
+    """`ids` filled up to k with popular items (score 0) not in `exclude`; ``popular`` (with
+    popularity scores) when `ids` is empty."""
     if ids.size == 0:
-        exclude = np.concatenate([seen, np.asarray(items, dtype=np.int64)])
         ids, scores = popular_top_k(arrays, k, exclude)
         return ids.tolist(), scores.tolist(), "popular"
     if ids.size < k:
-        exclude = np.concatenate([seen, np.asarray(items, dtype=np.int64), ids])
-        fill_ids, fill_scores = popular_top_k(arrays, k - ids.size, exclude)
+        fill_ids, _ = popular_top_k(arrays, k - ids.size, np.concatenate([exclude, ids]))
         ids = np.concatenate([ids, fill_ids])
-        scores = np.concatenate([scores, np.zeros_like(fill_scores)])
+        scores = np.concatenate([scores, np.zeros(fill_ids.size)])
     return ids.tolist(), scores.tolist(), strategy
-
-
-@dataclass(frozen=True)
-class RecRequest:
-    """One input row of the contract, defaults applied."""
-
-    mode: str = "visitor"
-    visitorid: int = -1
-    items: list[int] = field(default_factory=list)
-    k: int = 10
-    exclude_purchased: bool = True
-
-
-def _given(value: Any, default: Any) -> Any:
-    return default if value is None or (not isinstance(value, (list, str)) and pd.isna(value)) \
-        else value
-
-
-def parse_requests(frame: pd.DataFrame) -> list[RecRequest]:
-    """The frame's rows as requests, read column by column (a row-wise to_dict costs pandas
-    far more than the scoring itself on a multi-row call); missing columns take defaults."""
-    n = len(frame)
-
-    def column(name: str, default: Any) -> list[Any]:
-        if name not in frame.columns:
-            return [default] * n
-        return [_given(v, default) for v in frame[name].tolist()]
-
-    modes, items = column("mode", "visitor"), column("items", "[]")
-    return [
-        RecRequest(mode=str(mode or "visitor"), visitorid=int(visitor),
-                   items=parse_id_list(raw), k=int(k), exclude_purchased=bool(exclude))
-        for mode, visitor, raw, k, exclude in zip(
-            modes, column("visitorid", -1), items, column("k", 10),
-            column("exclude_purchased", True), strict=True)
-    ]
 
 
 Answer = tuple[list[int], list[float], str]

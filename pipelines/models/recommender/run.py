@@ -31,10 +31,14 @@ def log_run(result: RecommenderResult, params: RecommenderParams) -> str:
     import mlflow
 
     from pipelines.models.recommender.packaging import log_recommender_arrays
+    from pipelines.models.recommender.session_knn import SKNN, VSKNN
 
     log_params_flat({**params_dict(params), **{f"best_{k}": v for k, v in result.best.items()},
                      "cutoff_ms": result.cutoff_ms, "visitor_strategy": result.extra["strategy"],
-                     "visitor_blend_weight": result.extra["blend_weight"]})
+                     "visitor_blend_weight": result.extra["blend_weight"],
+                     "session_strategy": result.extra["session_strategy"],
+                     "session_strategy_chosen_by": "val_session_mrr_at_20",
+                     "sknn": SKNN, "vsknn": VSKNN})
     mlflow.log_metrics(finite_metrics(result.metrics))
     for point in result.grid_scores:
         name = "val_hr_at_10_rank{rank}_reg{reg_param:g}_alpha{alpha:g}".format(**point)

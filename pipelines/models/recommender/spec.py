@@ -11,7 +11,8 @@ from shopstream import contracts
 SPEC = ModelSpec(
     name=contracts.RECOMMENDER,
     description=("Top-k product recommendations for a visitor (implicit ALS blended with a "
-                 "session item-to-item model), for a session's items, and similar items."),
+                 "session item-to-item model), for a session's items (item-to-item, SKNN or "
+                 "V-SKNN, chosen on validation), and similar items."),
     route="GET /recommendations/{visitorid}, POST /recommendations/session, "
           "GET /items/{itemid}/similar",
     params_type=RecommenderParams,

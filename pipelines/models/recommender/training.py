@@ -42,6 +42,13 @@ from pipelines.models.recommender.ranking import (
     served_ranked,
     with_strategy,
 )
+from pipelines.models.recommender.sessions import (
+    clean_sessions,
+    session_index,
+    validation_choice,
+    view_sessions,
+    with_session,
+)
 from shopstream import contracts as cols
 
 if TYPE_CHECKING:
@@ -229,6 +236,11 @@ def train_recommender(events: DataFrame, params: RecommenderParams) -> Recommend
     with stage("strategy"):
         strategy, weight, val_scores = choose_strategy(validation, params)
     train = before(events, cutoff)
+    with stage("session_strategy"):
+        sessions = clean_sessions(view_sessions(train))
+        session_strategy, session_scores = validation_choice(
+            sessions, validation.arrays, cutoff_before_end(cutoff, params.val_days),
+            params.max_knn_sessions, params.val_session_steps, params.seed)
     train_conf = item_confidence(train, params.weights).cache()
     if train_conf.limit(1).count() == 0:
         msg = "no events before the evaluation cutoff; select more history or lower eval_days"
@@ -241,17 +253,22 @@ def train_recommender(events: DataFrame, params: RecommenderParams) -> Recommend
         holdout = build_holdout(train_conf, at_or_after(events, cutoff), pair_users, pair_items,
                                 params.max_eval_users, params.seed)
     with stage("pyfunc_arrays"):
-        arrays = with_strategy(build_arrays(model, train, pair_users, pair_items, params),
-                               strategy, weight)
+        arrays = with_session(
+            with_strategy(build_arrays(model, train, pair_users, pair_items, params), strategy,
+                          weight),
+            session_strategy, session_index(sessions, params.max_knn_sessions))
         catalogue = int(train.select(cols.ITEMID).distinct().count())
     train_conf.unpersist()
     with stage("evaluate"):
         metrics, curves = evaluate_beside_baselines(arrays, holdout, catalogue)
     metrics.update({f"val_hr_at_10_{name}": v for name, v in val_scores.items()})
+    metrics.update(session_scores)
+    metrics["knn_sessions"] = float(arrays.session_index.n_sessions)
     return RecommenderResult(
         spark_model=model, arrays=arrays, metrics=metrics, best=best, grid_scores=grid_scores,
         hr_curve_als=curves["served"], hr_curve_popular=curves["popularity"],
-        holdout=holdout, cutoff_ms=cutoff, extra={"strategy": strategy, "blend_weight": weight},
+        holdout=holdout, cutoff_ms=cutoff,
+        extra={"strategy": strategy, "blend_weight": weight, "session_strategy": session_strategy},
     )
 
 

@@ -59,3 +59,25 @@ def test_served_strategy_is_the_validation_winner_reported_beside_baselines(
     assert metrics["best_baseline_hr_at_10"] == max(metrics["popularity_hr_at_10"],
                                                     metrics["item_knn_hr_at_10"])
     assert 0 < metrics["coverage"] <= 1
+
+
+def test_session_mode_serves_the_session_strategy_that_won_validation(
+        recommender_result: Any) -> None:
+    from pipelines.models.recommender.params import RecommenderParams
+    from pipelines.models.recommender.pyfunc import SESSION_STRATEGIES, recommend_row
+    from pipelines.models.recommender.session_knn import knn_top_k
+
+    metrics, arrays = recommender_result.metrics, recommender_result.arrays
+    chosen = recommender_result.extra["session_strategy"]
+    assert metrics["val_session_steps"] > 20
+    validation = {s: metrics[f"val_session_{s}_mrr_at_20"] for s in SESSION_STRATEGIES}
+    assert validation[chosen] == max(validation.values())
+    assert arrays.session_strategy_name == chosen
+    index = arrays.session_index
+    assert 0 < index.n_sessions == metrics["knn_sessions"] <= RecommenderParams().max_knn_sessions
+    latest = index.session_items[index.session_indptr[0]:index.session_indptr[1]].tolist()
+    ids, _, label = recommend_row(arrays, "session", -1, latest, 10, False)
+    assert label == "session"
+    if chosen != "item2item":
+        expected, _ = knn_top_k(index, latest, 10, arrays.knn_config(chosen), np.empty(0, int))
+        assert ids[: expected.size] == expected.tolist()
