@@ -72,6 +72,17 @@ def live_pid(pid_file: Path, marker: str) -> int | None:
     return None
 
 
+def alive(pid: int) -> bool:
+    """True while pid runs (a zombie has exited). Unlike live_pid, no command-line check: a
+    process just spawned may not show its final command line yet (the JVM launcher can still
+    be starting), so readiness waits watch the pid they spawned with this."""
+    try:
+        proc = psutil.Process(pid)
+        return proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
 def spawn(
     argv: Sequence[str],
     *,

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
 from infra.errors import PortTakenError, StackError, StartupTimeoutError
-from infra.process import live_pid, port_open, port_owner, spawn, tail, terminate
+from infra.process import alive, live_pid, port_open, port_owner, spawn, tail, terminate
 from infra.services import SERVICE_NAMES, SERVICE_TYPES, Service
 from shopstream.settings import LOCAL_HOST, Settings
 
@@ -69,16 +69,16 @@ def start(service: Service) -> ServiceStatus:
         pid = spawn(launch.argv, log_file=service.log_file, pid_file=service.pid_file,
                     env=launch.env)
         logger.info("started %s (pid %s), log %s", service.name, pid, service.log_file)
-    _wait_ready(service)
+    _wait_ready(service, pid)
     service.after_start()
     return service_status(service)
 
 
-def _wait_ready(service: Service) -> None:
+def _wait_ready(service: Service, pid: int) -> None:
     timeout = service.settings.startup_timeout_s
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if live_pid(service.pid_file, service.marker) is None:
+        if not alive(pid):
             detail = "it exited"
             break
         if _probe(service):

@@ -150,3 +150,24 @@ def test_external_endpoints_start_nothing(tmp_path: Path, monkeypatch: pytest.Mo
     assert statuses["kafka"].address == "127.0.0.1:1"
     assert not any(st.running for st in statuses.values())
     assert not (tmp_path / "services").exists()
+
+
+def test_readiness_wait_watches_the_spawned_pid_not_its_command_line(
+        tmp_path: Path) -> None:
+    """A just-spawned process whose command line does not (yet) show the service's marker is
+    starting, not stale: `alive` follows the pid itself, and says when it has exited."""
+    from infra.process import alive, spawn
+
+    pid_file = tmp_path / "svc.pid"
+    pid = spawn([sys.executable, "-c", "import time; time.sleep(30)"],
+                log_file=tmp_path / "svc.log", pid_file=pid_file)
+    try:
+        assert alive(pid)
+        assert live_pid(pid_file, "a-marker-it-lacks") is None  # the marker check would drop it
+        assert alive(pid)
+    finally:
+        subprocess.run(["kill", str(pid)], check=False)
+    import psutil
+
+    psutil.Process(pid).wait(timeout=10)
+    assert not alive(pid)
