@@ -178,8 +178,8 @@ def train_user_segmentation(events: DataFrame, params: SegmentationParams) -> Se
                "ari_mean": float(np.mean(aris)), "min_segment_share": min(sizes) / total,
                "one_view_share": sizes[-1] / total, "engaged_visitors": float(total - sizes[-1])}
     spark_model = PipelineModel(stages=[*prep.stages, models[k]])
-    return SegmentationResult(spark_model, arrays, names, k, silhouettes, sizes, profiles,
-                              holdout, metrics)
+    return SegmentationResult(spark_model, arrays, names, len(arrays.centroids), silhouettes,
+                              sizes, profiles, holdout, metrics)
 
 
 def segment_stats(arrays: SegmentationArrays) -> list[dict[str, float]]:
