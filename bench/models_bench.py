@@ -37,7 +37,8 @@ ROWS: tuple[tuple[str, str, str, tuple[str, ...], str], ...] = (
     (TRANSACTION_PREDICTOR, "pr_auc", "PR-AUC, the router's request",
      ("cart_only_pr_auc", "history_only_pr_auc", "base_rate"), "≥ best baseline + 0.05"),
     (TRANSACTION_PREDICTOR, "recall", "recall at the chosen threshold", (), "≥ 0.5"),
-    (USER_SEGMENTATION, "silhouette", "silhouette, distinct engaged vectors", (), "≥ 0.5"),
+    (USER_SEGMENTATION, "silhouette",
+     "silhouette (Euclidean, served labels), distinct engaged vectors", (), "≥ 0.5"),
     (USER_SEGMENTATION, "ari_min", "ARI across 5 seeds (min)", (), "≥ 0.9"),
     (USER_SEGMENTATION, "min_segment_share", "smallest segment share", (), "≥ 0.01"),
 )
