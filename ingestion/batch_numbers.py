@@ -3,7 +3,9 @@
 S3Proxy ignores ``If-None-Match``, so a number is taken with a claim protocol on strongly
 consistent object listings: write ``{prefix}/_claims/{n:06d}/{claimant}``, list the claims of n,
 and win only when no other claimant is there (two simultaneous claimants both see each other,
-both withdraw, and retry after a random pause; two can never both win). A claimant is the batch
+both withdraw, and retry after a random pause; two can never both win). A winner checks once
+more that n has no index entry: a consumer that wrote n's entry and released its claim between
+our entry check and our claim listing would otherwise be overwritten. A claimant is the batch
 itself (topic/partition/first offset): a consumer restarted after a crash, or the next owner of
 the partition, writes the batch that starts at the same offset and so recognises a claim left by
 its predecessor as its own and takes that number, so no number is skipped. (A claim whose
@@ -100,9 +102,12 @@ def allocate(client: S3Client, settings: Settings, claimant: str) -> int:
         key = claims_prefix(settings, number) + claimant
         client.put_object(Bucket=settings.events_bucket, Key=key, Body=b"")
         others = _claimants(client, settings, number) - {claimant}
-        if not others:
+        if not others and not _entry_exists(client, settings, number):
             return number
         client.delete_object(Bucket=settings.events_bucket, Key=key)
+        if not others:  # another consumer wrote n's entry and released its claim meanwhile
+            number += 1
+            continue
         logger.debug("batch number %d contended by %s; retrying", number, sorted(others))
         time.sleep(random.uniform(0.02, 0.3))
     msg = (
