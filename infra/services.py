@@ -122,7 +122,10 @@ class KafkaService(Service):
             return
         cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
         argv = self._java(
-            "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(self.config_file),
+            # "--cluster-id=<id>": a random id may start with "-", which argparse would read
+            # as an option if it came as a separate argument
+            "kafka.tools.StorageTool", "format", f"--cluster-id={cluster_id}", "-c",
+            str(self.config_file),
             heap="256m",
         )
         result = subprocess.run(argv, capture_output=True, text=True, check=False)
