@@ -14,6 +14,7 @@ from __future__ import annotations
 import shutil
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,6 +30,12 @@ MODELS_DIR = Path(__file__).resolve().parent
 MODEL_CODE_FILE = "model_code.py"
 PYFUNC_NAME = "pyfunc"
 ArtifactWriter = Callable[[Path], dict[str, Path]]
+
+# While MLflow checks a model from code it swaps sys.modules["dbutils"] for a stand-in and
+# restores it afterwards, and model_code() puts a folder on sys.path: both process-wide. Two
+# models saved at once (`train` runs models in threads) interleave those swaps and can leave
+# the stand-in behind in sys.modules, so saving and logging take turns.
+_CODE_LOCK = threading.Lock()
 
 
 def signature_of(io: ModelIO, extra_inputs: Sequence[Column] = ()) -> ModelSignature:
@@ -49,7 +56,7 @@ def model_code(package: str | Path) -> Iterator[tuple[str, list[str]]]:
     the package importable under its bare name while MLflow runs the code to check it.
     `package` is a folder of pipelines/models by name, or any package folder."""
     source = MODELS_DIR / package if isinstance(package, str) else package
-    with tempfile.TemporaryDirectory(prefix="shopstream-code-") as tmp:
+    with _CODE_LOCK, tempfile.TemporaryDirectory(prefix="shopstream-code-") as tmp:
         bundle = Path(tmp) / source.name
         shutil.copytree(source, bundle,
                         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
