@@ -80,7 +80,7 @@ def render() -> str:
                            ("test_days", f"{SESSION_TEST_DAYS:g}", "float")]))
     entries.append(_entry("promote", "python -m pipelines promote",
                           [("name", SPECS[0].name, "string"), ("version", "", "string"),
-                           ("force", "false", "string")]))
+                           ("force", "false", "string"), ("dry_run", "false", "string")]))
     return HEADER + "\n\n".join(entries) + "\n"
 
 

@@ -124,6 +124,8 @@ class Verdict:
     champion_score: float | None
     basis: str
     refusal: str | None = None
+    validation: str = ""  # the validation gate's summary
+    data_shift: str = ""  # a shift above the limit, in words
 
 
 def verdict_reason(v: Verdict) -> str:
@@ -139,10 +141,16 @@ def verdict_reason(v: Verdict) -> str:
         "already-production": "it already holds the alias",
         "rejected-gate": f"the model's gate refused it: {v.refusal or 'no reason given'}",
         "promoted": f"not worse: {scores} {where}",
-        "rejected-worse": f"worse: {scores} {where}",
+        "rejected-validation": f"{scores} {where}" if v.champion else
+                               f"`{v.metric}` {fmt(v.candidate_score)} as logged",
         "forced": f"forced by hand: {scores} {where}",
     }
-    return reasons.get(v.decision, v.decision)
+    parts = [reasons.get(v.decision, v.decision)]
+    if v.validation and v.decision not in {"already-production", "rejected-gate"}:
+        parts.append(v.validation)
+    if v.data_shift:
+        parts.append(v.data_shift)
+    return "; ".join(parts)
 
 
 def verdict_sentence(v: Verdict) -> str:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from pipelines.data.selection import LoadedEvents
 from pipelines.lifecycle.descriptions import TrainingData
+from shopstream.contracts import PRODUCTION_ALIAS
 from shopstream.mlflow_links import model_version_url, run_url
 from shopstream.settings import PROJECT_ROOT, Settings
 
@@ -200,6 +201,22 @@ def register_version(settings: Settings, model_uri: str, name: str, run_id: str,
         mlflow_client.update_model_version(name, version.version, description=description)
     logger.info("registered %s version %s", name, version.version)
     return str(version.version)
+
+
+def champion_version(settings: Settings, name: str) -> str | None:
+    """The version holding the `production` alias, None when none does (or no such model)."""
+    from mlflow.exceptions import MlflowException
+
+    try:
+        return str(client(settings).get_model_version_by_alias(name, PRODUCTION_ALIAS).version)
+    except MlflowException:
+        return None
+
+
+def version_run_id(settings: Settings, name: str, version: str) -> str | None:
+    """The training run of a registered version (its ``run_id`` tag, else its source run)."""
+    mv = client(settings).get_model_version(name, version)
+    return mv.tags.get("run_id") or mv.run_id or None
 
 
 def describe_model(settings: Settings, name: str, description: str) -> None:
