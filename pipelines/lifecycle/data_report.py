@@ -34,10 +34,10 @@ def version_profile(settings: Settings, name: str, version: str) -> DataProfile 
         for file in (PROFILE_FILE, ITEM_COUNTS_FILE):
             mlflow.artifacts.download_artifacts(run_id=run_id, dst_path=str(target),
                                                 artifact_path=f"{REPORT_DIR}/{file}")
+        return DataProfile.load(target)
     except Exception:  # a run from before data reports, or a hand-made model
         logger.info("%s v%s has no data report; no shift to compute", name, version)
         return None
-    return DataProfile.load(target / REPORT_DIR)
 
 
 def champion_reference(settings: Settings, name: str) -> Reference | None:
