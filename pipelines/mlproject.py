@@ -18,6 +18,7 @@ HEADER = """\
 # `python -m pipelines.mlproject > MLproject` from the model specs: edit those, not this file.
 #
 # Run from the project's virtualenv with the local env manager:
+#     export MLFLOW_TRACKING_URI=http://127.0.0.1:5000   # else mlflow logs to ./mlflow.db
 #     mlflow run . -e main --env-manager local --experiment-name shopstream -P batches=1-150
 # `--env-manager local` because the entry points need what `make` put in that venv: the project
 # package itself (editable), the hadoop-aws jars under infra/jars for s3a://, and the pinned

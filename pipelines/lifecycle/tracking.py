@@ -6,6 +6,7 @@ Client-side only the tracking URI is needed: the server proxies artifacts
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import math
@@ -52,12 +53,22 @@ def configure(settings: Settings) -> str:
     parent = project_run_id()
     # Under `mlflow run` the project run lives on the server mlflow run was pointed at.
     uri = os.environ.get("MLFLOW_TRACKING_URI") if parent else None
+    if uri and uri.rstrip("/") != settings.tracking_uri.rstrip("/"):
+        _warn_other_store(uri, settings.tracking_uri)
     mlflow.set_tracking_uri(uri or settings.tracking_uri)
     if parent:  # log into the project run's experiment (start_run checks they match)
         experiment_id = str(mlflow.get_run(parent).info.experiment_id)
         mlflow.set_experiment(experiment_id=experiment_id)
         return experiment_id
     return str(mlflow.set_experiment(settings.experiment_name).experiment_id)
+
+
+@functools.cache
+def _warn_other_store(uri: str, expected: str) -> None:
+    logger.warning("this `mlflow run` logs to %s, not to shopstream's tracking server %s: its "
+                   "runs and versions will not show in that UI or be served. Set "
+                   "MLFLOW_TRACKING_URI=%s before `mlflow run` (or SHOPSTREAM_MLFLOW_TRACKING_URI "
+                   "to the server you mean)", uri, expected, expected)
 
 
 def client(settings: Settings) -> MlflowClient:
