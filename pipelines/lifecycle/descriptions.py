@@ -132,8 +132,9 @@ def verdict_reason(v: Verdict) -> str:
     """Why the alias moved or stayed, in one sentence."""
     scores = (f"`{v.metric}` {fmt(v.candidate_score)} against champion v{v.champion}'s "
               f"{fmt(v.champion_score)}")
+    owner = v.basis.removeprefix("rescored-on-v").removesuffix("-holdout")
     where = {"logged-metric": "as logged by the training runs (no holdout to rescore)"}.get(
-        v.basis, f"on v{v.candidate}'s held-out period" if v.basis.startswith("rescored")
+        v.basis, f"on v{owner}'s held-out period" if v.basis.startswith("rescored")
         else v.basis)
     reasons = {
         "first-version": f"the first version, nothing to compare with (`{v.metric}` "

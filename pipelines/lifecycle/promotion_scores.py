@@ -8,7 +8,7 @@ import logging
 import tempfile
 from pathlib import Path
 
-from pipelines.lifecycle.runs import HOLDOUT_DIR
+from pipelines.lifecycle.runs import CUTOFF_PARAM, HOLDOUT_DIR
 from pipelines.lifecycle.tracking import client, version_run_id
 from pipelines.lifecycle.validation import Scores
 from pipelines.models.spec import ModelSpec
@@ -21,18 +21,48 @@ def promotion_scores(settings: Settings, spec: ModelSpec, name: str, candidate: 
                      champion: str | None) -> tuple[Scores, str]:
     """(the scores, their basis). A first version (no champion) is not rescored: its run's
     logged metric and baselines are on the same holdout already."""
+    logged_score = logged(settings, name, candidate, spec.main_metric)
     baselines = logged_metrics(settings, name, candidate, spec.baselines)
-    holdout = (_download_holdout(settings, name, candidate, spec.holdout_file)
-               if champion is not None else None)
+    owner = fair_holdout_owner(settings, name, candidate, champion) if champion else None
+    holdout = (_download_holdout(settings, name, owner, spec.holdout_file)
+               if owner is not None else None)
     if holdout is None:
-        cand = logged(settings, name, candidate, spec.main_metric)
+        cand = logged_score
         champ = logged(settings, name, champion, spec.main_metric) if champion else None
         basis = "logged-metric"
     else:
         cand = spec.score_holdout(f"models:/{name}/{candidate}", holdout)
         champ = spec.score_holdout(f"models:/{name}/{champion}", holdout)
-        basis = f"rescored-on-v{candidate}-holdout"
-    return Scores(spec.main_metric, spec.higher_is_better, cand, champ, baselines), basis
+        basis = f"rescored-on-v{owner}-holdout"
+    return Scores(spec.main_metric, spec.higher_is_better, cand, champ, baselines,
+                  logged_score), basis
+
+
+def fair_holdout_owner(settings: Settings, name: str, candidate: str, champion: str) -> str:
+    """Whose held-out period both versions are scored on: the one trained up to the later
+    cutoff (its run's ``cutoff_ms`` parameter). The other version trained only on events
+    before that cutoff, so neither has seen the period. Scoring the champion on the
+    candidate's holdout when it had trained on those very events (a candidate trained on old
+    batches against a champion trained on all of them) excludes every held-out item as
+    "seen" and scores it 0. Models without a time cutoff use the candidate's holdout."""
+    mine = cutoff_of(settings, name, candidate)
+    theirs = cutoff_of(settings, name, champion)
+    if mine is None or theirs is None or theirs <= mine:
+        return candidate
+    logger.info("%s: champion v%s trained up to a later cutoff than v%s; both are scored on "
+                "the champion's held-out period", name, champion, candidate)
+    return champion
+
+
+def cutoff_of(settings: Settings, name: str, version: str) -> int | None:
+    run_id = version_run_id(settings, name, version)
+    if not run_id:
+        return None
+    value = client(settings).get_run(run_id).data.params.get(CUTOFF_PARAM)
+    try:
+        return int(value) if value not in (None, "") else None
+    except ValueError:
+        return None
 
 
 def logged_metrics(settings: Settings, name: str, version: str,

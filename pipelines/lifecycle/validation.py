@@ -43,6 +43,9 @@ class Scores:
     candidate: float | None
     champion: float | None = None
     baselines: Mapping[str, float] = field(default_factory=dict)
+    # the candidate's main metric as its run logged it, on the rows its baselines were scored
+    # on (the lift compares these; `candidate` may be rescored on another version's holdout)
+    logged: float | None = None
 
     def best_baseline(self) -> tuple[str, float] | None:
         if not self.baselines:
@@ -126,7 +129,8 @@ def _checks(thresholds: ValidationThresholds, scores: Scores
                                                 greater_is_better=scores.higher_is_better)
     best = scores.best_baseline()
     if best is not None:  # recorded either way; checked when a minimum lift is set
-        metrics[LIFT] = relative_change(scores.candidate, best[1], scores.higher_is_better)
+        own = scores.logged if scores.logged is not None else scores.candidate
+        metrics[LIFT] = relative_change(own, best[1], scores.higher_is_better)
     if thresholds.min_lift_over_baseline is not None:
         if best is None:
             skipped.append(f"{LIFT}: the model logs no baselines")

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from pipelines.data.profile import DataProfile
+from pipelines.lifecycle.runs import CUTOFF_PARAM
 from shopstream.contracts import ITEMID, MODEL_TYPE_TAG, TRANSACTION_PREDICTOR
 from shopstream.settings import Settings, ValidationThresholds
 from tests.conftest import unique
@@ -27,7 +28,8 @@ def _holdout() -> pd.DataFrame:
 
 
 def _register(settings: Settings, name: str, low: float, high: float,
-              window: DataProfile | None = None, baseline: float | None = None) -> str:
+              window: DataProfile | None = None, baseline: float | None = None,
+              cutoff: int | None = None) -> str:
     import mlflow
 
     from pipelines.lifecycle.tracking import register_version
@@ -50,6 +52,8 @@ def _register(settings: Settings, name: str, low: float, high: float,
                 mlflow.log_artifacts(str(Path(tmp) / "data_report"), "data_report")
         if baseline is not None:
             mlflow.log_metric("cart_only_pr_auc", baseline)
+        if cutoff is not None:
+            mlflow.log_param(CUTOFF_PARAM, cutoff)
     return register_version(settings, uri, name, run.info.run_id,
                             {MODEL_TYPE_TAG: TRANSACTION_PREDICTOR}, "Registered by the test.")
 
@@ -148,3 +152,25 @@ def test_dry_run_thresholds_and_a_data_shift_in_the_verdict(live_stack: Settings
     tags = client(settings).get_model_version(name, second).tags
     assert tags["data_shift"] == real.data_shift and "event-mix PSI" in real.data_shift
     assert real.data_shift in client(settings).get_model_version(name, second).description
+
+
+def test_both_versions_are_scored_on_the_holdout_neither_trained_on(live_stack: Settings) -> None:
+    """A candidate trained on older batches than the champion is scored, with the champion,
+    on the champion's held-out period: the champion trained on the candidate's."""
+    import mlflow
+
+    from pipelines.lifecycle.promotion import promote
+    from pipelines.lifecycle.tracking import configure
+
+    settings = live_stack.model_copy(update={"experiment_name": unique("test-fair")})
+    configure(settings)
+    mlflow.set_experiment(settings.experiment_name)
+    name = f"{unique('f')}-transaction_predictor"
+    champion = _register(settings, name, 0.1, 0.9, cutoff=2_000)
+    assert promote(settings, name, champion).promoted
+    older = _register(settings, name, 0.1, 0.9, cutoff=1_000)
+    on_champions = promote(settings, name, older, dry_run=True)
+    assert on_champions.basis == f"rescored-on-v{champion}-holdout"
+    assert f"on v{champion}'s held-out period" in on_champions.reason
+    newer = _register(settings, name, 0.1, 0.9, cutoff=3_000)
+    assert promote(settings, name, newer, dry_run=True).basis == f"rescored-on-v{newer}-holdout"
