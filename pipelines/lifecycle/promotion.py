@@ -45,6 +45,7 @@ from shopstream.settings import Settings
 __all__ = ["PromotionDecision", "champion_version", "latest_version", "promote"]
 logger = logging.getLogger(__name__)
 MOVES_ALIAS = frozenset({"first-version", "promoted", "forced"})
+NOT_COMPARED = "not compared"  # the data shift, without a champion or a data report
 
 
 @dataclass
@@ -61,7 +62,8 @@ class PromotionDecision:
     reason: str = ""  # the verdict in words
     version_url: str = ""  # the candidate's page in the MLflow UI
     validation: dict[str, Any] = field(default_factory=dict)  # thresholds, metrics, failures
-    data_shift: str = ""  # a shift above the limit, in words ("" when none)
+    # a shift above the limit in words, "" when none, "not compared" without both reports
+    data_shift: str = ""
     dry_run: bool = False
 
     def to_json(self) -> dict[str, Any]:
@@ -146,14 +148,15 @@ def _decide(champion: str | None, checked: Validation, refusal: str | None,
 
 
 def _shift(settings: Settings, name: str, candidate: str, champion: str | None) -> str:
-    """The data shift of the candidate's training data against the champion's, in words, when
-    a PSI is above the limit ("" otherwise, or when either run has no data report)."""
+    """The data shift of the candidate's training data against the champion's: "" when no PSI
+    is above the limit, the shift in words when one is, NOT_COMPARED without a champion or
+    when either version's run has no data report."""
     if champion is None:
-        return ""
+        return NOT_COMPARED
     mine, theirs = version_profile(settings, name, candidate), version_profile(settings, name,
                                                                                champion)
     if mine is None or theirs is None:
-        return ""
+        return NOT_COMPARED
     from pipelines.data.shift import Reference, data_shift
 
     reference = Reference(name, champion, theirs)
@@ -163,7 +166,8 @@ def _shift(settings: Settings, name: str, candidate: str, champion: str | None) 
 def _verdict(result: PromotionDecision, refusal: str | None, checked: Validation) -> Verdict:
     return Verdict(result.decision, result.metric, result.candidate, result.champion,
                    result.candidate_score, result.champion_score, result.basis,
-                   refusal, validation=checked.summary(), data_shift=result.data_shift)
+                   refusal, validation=checked.summary(),
+                   data_shift="" if result.data_shift == NOT_COMPARED else result.data_shift)
 
 
 def _record(settings: Settings, result: PromotionDecision, checked: Validation,
