@@ -113,9 +113,13 @@ def promote(settings: Settings, name: str, version: str | None = None, force: bo
     spec = model_spec(settings, name, candidate)
     champion = champion_version(settings, name)
     if champion == candidate:
-        return PromotionDecision(name, candidate, champion, spec.main_metric, None, None, True,
+        held = PromotionDecision(name, candidate, champion, spec.main_metric, None, None, True,
                                  "already-production", "none", "it already holds the alias",
-                                 version_link(settings, name, candidate), dry_run=dry_run)
+                                 version_link(settings, name, candidate),
+                                 data_shift=NOT_COMPARED, dry_run=dry_run)
+        if not dry_run:
+            _record(settings, held, None, _verdict(held, None, None))
+        return held
     scores, basis = promotion_scores(settings, spec, name, candidate, champion)
     checked = validate(thresholds_for(settings, spec), scores)
     decision = _decide(champion, checked, refusal, force)
@@ -163,22 +167,26 @@ def _shift(settings: Settings, name: str, candidate: str, champion: str | None) 
     return shift_words(data_shift(mine, theirs), reference, settings.data_shift_psi_limit)
 
 
-def _verdict(result: PromotionDecision, refusal: str | None, checked: Validation) -> Verdict:
+def _verdict(result: PromotionDecision, refusal: str | None,
+             checked: Validation | None) -> Verdict:
     return Verdict(result.decision, result.metric, result.candidate, result.champion,
                    result.candidate_score, result.champion_score, result.basis,
-                   refusal, validation=checked.summary(),
+                   refusal, validation=checked.summary() if checked else "",
                    data_shift="" if result.data_shift == NOT_COMPARED else result.data_shift)
 
 
-def _record(settings: Settings, result: PromotionDecision, checked: Validation,
+def _record(settings: Settings, result: PromotionDecision, checked: Validation | None,
             verdict: Verdict) -> None:
+    """The verdict as tags of the candidate and the end of its description (`checked` is
+    None when no validation ran: the version already held the alias)."""
     tags = {"promotion_decision": result.decision, "promotion_reason": result.reason,
             "promotion_metric": result.metric, "promotion_basis": result.basis,
             "promotion_champion_version": result.champion or "",
             "promotion_candidate_score": _fmt(result.candidate_score),
             "promotion_champion_score": _fmt(result.champion_score),
-            "validation_thresholds": checked.thresholds_json(),
-            "validation_result": "passed" if checked.passed else "failed",
+            "validation_thresholds": checked.thresholds_json() if checked else "",
+            "validation_result": ("not run" if checked is None
+                                  else "passed" if checked.passed else "failed"),
             "data_shift": result.data_shift or "none",
             "promotion_at": datetime.now(tz=UTC).isoformat(timespec="seconds")}
     mlflow_client = client(settings)
