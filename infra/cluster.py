@@ -39,7 +39,9 @@ def _spark_env(settings: Settings, work_dir: Path | None = None) -> dict[str, st
     home = spark_home()
     env = {"SPARK_HOME": str(home), "SPARK_LOCAL_IP": LOCAL_HOST,
            "SPARK_DAEMON_MEMORY": SPARK_DAEMON_HEAP, "PYSPARK_PYTHON": sys.executable,
-           "SPARK_NO_DAEMONIZE": "1"}
+           "SPARK_NO_DAEMONIZE": "1",
+           # no REST submission server (it would take port 6066 whatever the base port)
+           "SPARK_MASTER_OPTS": "-Dspark.master.rest.enabled=false"}
     if work_dir is not None:
         env["SPARK_WORKER_DIR"] = str(work_dir)
     return env
@@ -48,7 +50,7 @@ def _spark_env(settings: Settings, work_dir: Path | None = None) -> dict[str, st
 def http_json(url: str, timeout: float = 2.0) -> Any:
     import httpx
 
-    response = httpx.get(url, timeout=timeout)
+    response = httpx.get(url, timeout=timeout, follow_redirects=True)
     response.raise_for_status()
     return response.json()
 
@@ -86,7 +88,7 @@ class SparkMasterService(Service):
 
     def status_json(self) -> dict[str, Any]:
         """The master's JSON status page: workers, active and completed applications."""
-        return dict(http_json(f"{self.ui_url}/json"))
+        return dict(http_json(f"{self.ui_url}/json/"))
 
     def ready(self) -> bool:
         return self.status_json().get("status") == "ALIVE"
@@ -132,7 +134,7 @@ class SparkWorkerService(Service):
 
     def status_json(self) -> dict[str, Any]:
         """The worker's JSON page: its executors, running and finished."""
-        return dict(http_json(f"{self.ui_url}/json"))
+        return dict(http_json(f"{self.ui_url}/json/"))
 
     def ready(self) -> bool:
         """Registered and ALIVE at the master."""
@@ -183,8 +185,19 @@ class ClusterMlflowService(MlflowService):
             "MLFLOW_AUTH_CONFIG_PATH": str(self.auth_config),
             "MLFLOW_AUTH_ADMIN_USERNAME": credentials[0],
             "MLFLOW_AUTH_ADMIN_PASSWORD": credentials[1],
+            "MLFLOW_FLASK_SERVER_SECRET_KEY": self.secret_key(),
         }
         return Launch(argv, env)
+
+    def secret_key(self) -> str:
+        """The auth app's CSRF key: made once, kept (0600) beside the server's log."""
+        import secrets
+
+        path = self.home / "flask-secret-key"
+        if not path.exists():
+            path.write_text(secrets.token_hex(32))
+            path.chmod(0o600)
+        return path.read_text().strip()
 
     def ready(self) -> bool:
         """/health answers, and the credentials from settings are accepted."""

@@ -155,7 +155,7 @@ class PostgresService(Service):
 
     def database_uri(self, dbname: str) -> str:
         """A SQLAlchemy URI without the password (libpq reads PGPASSWORD from the env)."""
-        return f"postgresql://{PG_USER}@{LOCAL_HOST}:{self.port}/{dbname}"
+        return f"postgresql+psycopg2://{PG_USER}@{LOCAL_HOST}:{self.port}/{dbname}"
 
 
 def _chown(path: Path, user: str) -> None:
