@@ -62,3 +62,16 @@ def test_cluster_ports_do_not_collide() -> None:
 def test_base_port_leaves_room_for_the_block() -> None:
     with pytest.raises(ValueError, match="base port"):
         Settings(cluster_base_port=65500, _env_file=None)  # type: ignore[call-arg]
+
+
+def test_mlflow_credentials_reach_the_scoring_servers_env() -> None:
+    from serving.scoring import scoring_env
+
+    s = Settings(mlflow_username="ci", mlflow_password="pw-123456789",
+                 _env_file=None)  # type: ignore[call-arg]
+    env = scoring_env(s, workers=1)
+    assert (env["MLFLOW_TRACKING_USERNAME"], env["MLFLOW_TRACKING_PASSWORD"]) == \
+        ("ci", "pw-123456789")
+    plain = scoring_env(Settings(_env_file=None), workers=1)  # type: ignore[call-arg]
+    assert "MLFLOW_TRACKING_PASSWORD" not in plain or plain["MLFLOW_TRACKING_PASSWORD"] == \
+        os.environ.get("MLFLOW_TRACKING_PASSWORD")
