@@ -95,6 +95,10 @@ class PostgresService(Service):
     def pgdata(self) -> Path:
         return self.home / "pgdata"
 
+    def check(self) -> None:
+        postgres_bin_dir(self.settings)
+        run_as_prefix()
+
     def prepare(self) -> None:
         bin_dir = postgres_bin_dir(self.settings)
         prefix, user = run_as_prefix()

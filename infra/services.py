@@ -74,6 +74,9 @@ class Service:
     def external(self) -> bool:
         raise NotImplementedError
 
+    def check(self) -> None:
+        """Fail before anything starts when a program the service needs is missing."""
+
     def prepare(self) -> None:
         """Write configs, format storage: whatever must exist before the first start."""
 

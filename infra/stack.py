@@ -150,8 +150,12 @@ def stop(service: Service) -> ServiceStatus:
 
 
 def up(settings: Settings, names: Iterable[str] | None = None) -> dict[str, ServiceStatus]:
+    services = resolve(settings, names)
+    for service in services:
+        if not service.external:
+            service.check()
     statuses: dict[str, ServiceStatus] = {}
-    for _, stage in itertools.groupby(resolve(settings, names), key=lambda s: s.stage):
+    for _, stage in itertools.groupby(services, key=lambda s: s.stage):
         statuses |= start_together(list(stage))
     return statuses
 

@@ -53,6 +53,9 @@ def spark_conf(settings: Settings, app_name: str = "shopstream") -> dict[str, st
         "spark.hadoop.fs.s3a.committer.magic.enabled": "false",
         "spark.hadoop.mapreduce.fileoutputcommitter.algorithm.version": "2",
     }
+    if not settings.spark_master_url.startswith("local"):
+        # A cluster's executors: the jars above reach each of them through spark.jars.
+        conf["spark.executor.memory"] = settings.spark_executor_memory
     conf.update(settings.spark_conf)
     return conf
 
