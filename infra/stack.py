@@ -163,8 +163,21 @@ def up(settings: Settings, names: Iterable[str] | None = None) -> dict[str, Serv
 def down(settings: Settings, names: Iterable[str] | None = None) -> dict[str, ServiceStatus]:
     if not names:
         stop_background(settings)
-    services = resolve(settings, names)
-    return {s.name: stop(s) for s in reversed(services)}
+    statuses: dict[str, ServiceStatus] = {}
+    stages = itertools.groupby(reversed(resolve(settings, names)), key=lambda s: s.stage)
+    for _, stage in stages:
+        statuses |= stop_together(list(stage))
+    return statuses
+
+
+def stop_together(services: list[Service]) -> dict[str, ServiceStatus]:
+    """Stop a stage's services at once: a Kafka node left alone after its peers went waits for
+    a quorum to shut down in order, and would be killed only after the timeout."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=max(1, len(services))) as pool:
+        stopped = list(pool.map(stop, services))
+    return {s.name: st for s, st in zip(services, stopped, strict=True)}
 
 
 def stop_background(settings: Settings) -> list[str]:
