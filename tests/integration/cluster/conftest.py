@@ -63,6 +63,7 @@ class Cluster:
             "SHOPSTREAM_CLUSTER_BASE_PORT": str(s.cluster_base_port),
             "SHOPSTREAM_DATA_DIR": str(s.data_dir),
             "SHOPSTREAM_SPARK_DRIVER_MEMORY": s.spark_driver_memory,
+            "SHOPSTREAM_SPARK_SHUFFLE_PARTITIONS": str(s.spark_shuffle_partitions),
             "SHOPSTREAM_TOPIC": s.topic,
             "SHOPSTREAM_DLQ_TOPIC": s.dlq_topic,
             "SHOPSTREAM_TOPIC_PARTITIONS": str(s.topic_partitions),
@@ -108,7 +109,7 @@ def cluster(settings: Settings) -> Iterator[Cluster]:
     folder = settings.data_dir / f"test-{unique('cluster')}"
     cluster_settings = settings.model_copy(update={
         "profile": "cluster", "cluster_base_port": free_base_port(avoid), "data_dir": folder,
-        "spark_driver_memory": "1g", "startup_timeout_s": 240.0,
+        "spark_driver_memory": "1g", "spark_shuffle_partitions": 2, "startup_timeout_s": 240.0,
     })
     started = time.monotonic()
     try:

@@ -22,7 +22,7 @@ EVENTS, SEED, BATCH_ROWS = 40_000, 11, 10_000
 # Few trees and iterations; the predictor's promotion gate asks for 1 buying validation session
 # (its default, 20, is for real histories: this one is small).
 SMALL = {"als_alphas": "20", "als_max_iter": "4", "num_trees": "8", "max_depth": "5",
-         "k_max": "4", "min_val_positives": "1"}
+         "k_min": "3", "k_max": "3", "min_val_positives": "1"}
 APP_NAME = "shopstream-train"
 
 
