@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMPS := .stamps
 
-BENCH_SCRIPTS := bench/ingestion_bench.py bench/pipelines_bench.py bench/serving_bench.py bench/models_bench.py bench/sessions_bench.py
+BENCH_SCRIPTS := bench/ingestion_bench.py bench/pipelines_bench.py bench/serving_bench.py bench/models_bench.py bench/sessions_bench.py bench/cluster_bench.py
 
 .PHONY: bench bench-deps report demo test lint typecheck unit integration setup tools jars stack-up stack-down cluster-up cluster-down clean help
 
@@ -90,7 +90,7 @@ $(STAMPS)/wrk:
 bench-deps: $(STAMPS)/wrk
 
 # Benchmarks: baseline and ours in the same run; then the README table is regenerated.
-bench: stack-up bench-deps
+bench: stack-up bench-deps $(STAMPS)/postgres
 	@for script in $(BENCH_SCRIPTS); do \
 	  if [ -f $$script ]; then echo "== $$script"; PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python $$script || exit 1; fi; \
 	done
