@@ -142,9 +142,10 @@ def main() -> None:
                 stack.down(settings, started[settings.profile])
     rows = table(training, kafka, args)
     note = ("Both profiles on this one machine (the cluster's 2 Spark workers, 3 Kafka nodes, "
-            "PostgreSQL and MLflow share its cores): a ratio below 1 is coordination overhead, "
-            "not what real nodes would give. Training ratios use the cluster's MLflow and S3 "
-            "for both runs; only the Spark master differs.")
+            "PostgreSQL and MLflow share its cores), so the ratios show coordination overhead, "
+            "not what real nodes would give: training is cluster seconds / local[*] seconds "
+            "(above 1 = slower; both runs use the cluster's MLflow and S3, only the Spark "
+            "master differs), Kafka is quorum events/s / 1-broker events/s (below 1 = slower).")
     payload = {"generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
                "machine": f"{platform.node()} {platform.machine()} {psutil.cpu_count()} CPUs",
                "note": note, "rows": rows, "raw": {"training": training, "kafka": kafka}}
