@@ -40,6 +40,7 @@ def parser() -> argparse.ArgumentParser:
     promote.add_argument("--name", required=True)
     promote.add_argument("--version", default="")
     promote.add_argument("--force", type=parse_bool, default=False)
+    promote.add_argument("--dry-run", type=parse_bool, default=False)
     sessions = entries.add_parser("evaluate-sessions", help="the session-based protocol")
     _selection_arguments(sessions)
     sessions.add_argument("--test-days", type=float, default=SESSION_TEST_DAYS)
@@ -73,8 +74,9 @@ def run(argv: Sequence[str]) -> None:
     elif entry == "promote":
         from pipelines.lifecycle.promotion import promote
 
-        decision = promote(settings, args["name"], args["version"] or None, force=args["force"])
-        emit(decision.to_json(), as_json=False, title=f"promote {args['name']}")
+        decision = promote(settings, args["name"], args["version"] or None, force=args["force"],
+                           dry_run=args["dry_run"])
+        emit(decision.summary(), as_json=False, title=f"promote {args['name']}")
     else:
         from pipelines.experiments.session_protocol import evaluate_session_protocol
         from pipelines.lifecycle.options import selection_from

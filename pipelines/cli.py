@@ -124,14 +124,19 @@ def promote_cmd(
     version: Annotated[
         str | None, typer.Option(help="Candidate version; default the latest.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Promote even when worse.")] = False,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Print the verdict and the thresholds; move nothing, record nothing.")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
 ) -> None:
-    """Compare a version with the `production` alias on the same held-out period; move it if
-    not worse."""
+    """Compare a version with the `production` alias on the same held-out period, through the
+    validation gate (thresholds: SHOPSTREAM_VALIDATION_THRESHOLDS); move the alias if it
+    passes."""
     from pipelines.lifecycle.promotion import promote
 
-    decision = promote(settings_from(ctx), name, version or None, force=force)
-    emit(decision.to_json(), as_json=as_json, title=f"promote {name}")
+    decision = promote(settings_from(ctx), name, version or None, force=force, dry_run=dry_run)
+    title = f"promote {name}" + (" (dry run: nothing moved)" if dry_run else "")
+    emit(decision.to_json() if as_json else decision.summary(), as_json=as_json, title=title)
 
 
 def session_eval_cmd(

@@ -18,6 +18,7 @@ HEADER = """\
 # `python -m pipelines.mlproject > MLproject` from the model specs: edit those, not this file.
 #
 # Run from the project's virtualenv with the local env manager:
+#     export MLFLOW_TRACKING_URI=http://127.0.0.1:5000   # else mlflow logs to ./mlflow.db
 #     mlflow run . -e main --env-manager local --experiment-name shopstream -P batches=1-150
 # `--env-manager local` because the entry points need what `make` put in that venv: the project
 # package itself (editable), the hadoop-aws jars under infra/jars for s3a://, and the pinned
@@ -80,7 +81,7 @@ def render() -> str:
                            ("test_days", f"{SESSION_TEST_DAYS:g}", "float")]))
     entries.append(_entry("promote", "python -m pipelines promote",
                           [("name", SPECS[0].name, "string"), ("version", "", "string"),
-                           ("force", "false", "string")]))
+                           ("force", "false", "string"), ("dry_run", "false", "string")]))
     return HEADER + "\n\n".join(entries) + "\n"
 
 

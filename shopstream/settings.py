@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shopstream.profiles import KAFKA_NODES, ClusterPorts, Profile
@@ -24,6 +24,25 @@ LOCAL_HOST = "127.0.0.1"
 # The cluster profile's MLflow admin when SHOPSTREAM_MLFLOW_USERNAME/PASSWORD are not set.
 CLUSTER_MLFLOW_USER = "shopstream"
 CLUSTER_MLFLOW_PASSWORD = "shopstream-mlflow-secret"
+
+
+class ValidationThresholds(BaseModel):
+    """What a candidate version must meet to take the `production` alias (relative changes of
+    the model's main metric, direction-aware: "lift" always means "better")."""
+
+    # candidate ≥ best baseline scored in the same run * (1 + this); None = not checked.
+    min_lift_over_baseline: float | None = None
+    # candidate may be at most this fraction worse than the champion on the same holdout.
+    max_drop_vs_champion: float = Field(default=0.0, ge=0.0, le=1.0)
+    # an absolute floor (a ceiling for lower-is-better metrics); None = not checked.
+    min_score: float | None = None
+
+    def merged(self, override: ValidationThresholds | None) -> ValidationThresholds:
+        """These thresholds with the fields `override` sets replaced."""
+        if override is None:
+            return self
+        return self.model_copy(update={k: getattr(override, k)
+                                       for k in override.model_fields_set})
 
 
 class Settings(BaseSettings):
@@ -110,6 +129,14 @@ class Settings(BaseSettings):
     api_port: int = 8001
     scoring_base_port: int = 5101
     api_key: SecretStr | None = None
+
+    # Promotion's validation gate, per registered model type (JSON in
+    # SHOPSTREAM_VALIDATION_THRESHOLDS, e.g. '{"<model type>": {"min_lift_over_baseline": 0.05}}');
+    # a field left out keeps the model's own default (its spec). See docs/pipelines.md.
+    validation_thresholds: dict[str, ValidationThresholds] = Field(default_factory=dict)
+    # Population stability index above which a run's data counts as shifted against the
+    # champion's training window (0.1 = some shift, 0.25 = large, by the usual rule of thumb).
+    data_shift_psi_limit: float = 0.2
 
     # How long `stack up` waits for each service to answer.
     startup_timeout_s: float = 120.0
@@ -237,6 +264,9 @@ class Settings(BaseSettings):
                 out[name] = "***" if value.get_secret_value() else ""
             elif isinstance(value, Path):
                 out[name] = str(value)
+            elif isinstance(value, dict):
+                out[name] = {k: v.model_dump() if isinstance(v, BaseModel) else v
+                             for k, v in value.items()}
             else:
                 out[name] = value
         out["effective"] = {

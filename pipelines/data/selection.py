@@ -22,6 +22,8 @@ from shopstream.settings import Settings
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
+    from pipelines.data.profile import DataProfile
+
 logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ class LoadedEvents:
     digest: str
     batches: str
     description: dict[str, Any] = field(default_factory=dict)
+    profile: DataProfile | None = None  # set by training, for the runs' data reports
 
 
 def parse_range(spec: str | None) -> tuple[int, int] | None:

@@ -124,14 +124,17 @@ class Verdict:
     champion_score: float | None
     basis: str
     refusal: str | None = None
+    validation: str = ""  # the validation gate's summary
+    data_shift: str = ""  # a shift above the limit, in words
 
 
 def verdict_reason(v: Verdict) -> str:
     """Why the alias moved or stayed, in one sentence."""
     scores = (f"`{v.metric}` {fmt(v.candidate_score)} against champion v{v.champion}'s "
               f"{fmt(v.champion_score)}")
+    owner = v.basis.removeprefix("rescored-on-v").removesuffix("-holdout")
     where = {"logged-metric": "as logged by the training runs (no holdout to rescore)"}.get(
-        v.basis, f"on v{v.candidate}'s held-out period" if v.basis.startswith("rescored")
+        v.basis, f"on v{owner}'s held-out period" if v.basis.startswith("rescored")
         else v.basis)
     reasons = {
         "first-version": f"the first version, nothing to compare with (`{v.metric}` "
@@ -139,10 +142,16 @@ def verdict_reason(v: Verdict) -> str:
         "already-production": "it already holds the alias",
         "rejected-gate": f"the model's gate refused it: {v.refusal or 'no reason given'}",
         "promoted": f"not worse: {scores} {where}",
-        "rejected-worse": f"worse: {scores} {where}",
+        "rejected-validation": f"{scores} {where}" if v.champion else
+                               f"`{v.metric}` {fmt(v.candidate_score)} as logged",
         "forced": f"forced by hand: {scores} {where}",
     }
-    return reasons.get(v.decision, v.decision)
+    parts = [reasons.get(v.decision, v.decision)]
+    if v.validation and v.decision not in {"already-production", "rejected-gate"}:
+        parts.append(v.validation)
+    if v.data_shift:
+        parts.append(v.data_shift)
+    return "; ".join(parts)
 
 
 def verdict_sentence(v: Verdict) -> str:

@@ -6,40 +6,46 @@ each model's spec names its main metric and scores a version on the holdout (rec
 HR@10 with seen items excluded, predictor PR-AUC, segmentation silhouette). The model type
 comes from the version's ``model_type`` tag, never from its name. When a version has no
 holdout artifact (a model saved outside the training pipeline) the comparison falls back to
-the main metric their training runs logged and says so in ``promotion_basis``. The alias
-moves only when the spec's rule says the candidate is not worse (or with force); every
-version stays registered either way. The decision, its reason and both scores are written as
-tags of the candidate version, and the verdict with its reason ends the version's description.
-The first version of a model has no champion to beat: it is promoted without rescoring, and
-its logged main metric is recorded.
+the main metric their training runs logged and says so in ``promotion_basis``. The first
+version of a model has no champion: its run's logged metric is used.
+
+The verdict, in order: the model's own gate (its spec, from the training run), then the
+validation gate (:mod:`pipelines.lifecycle.validation`: MLflow's validation API with the
+thresholds from the spec and settings: lift over the best baseline, drop against the
+champion, an absolute floor). A data shift against the champion's training window above
+``Settings.data_shift_psi_limit`` is named in the verdict (it does not block). Every version
+stays registered either way; the decision, its reason, the thresholds and the validation
+result are written as tags of the candidate and the verdict ends its description. A dry run
+decides the same way and writes nothing.
 """
 
 from __future__ import annotations
 
 import logging
-import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from pipelines.errors import PromotionError
+from pipelines.lifecycle.data_report import shift_words, version_profile
 from pipelines.lifecycle.descriptions import (
     Verdict,
     verdict_reason,
     verdict_sentence,
     with_verdict,
 )
-from pipelines.lifecycle.runs import HOLDOUT_DIR
-from pipelines.lifecycle.tracking import client, configure, version_link
+from pipelines.lifecycle.promotion_scores import promotion_scores
+from pipelines.lifecycle.tracking import champion_version, client, configure, version_link
+from pipelines.lifecycle.validation import Validation, described, thresholds_for, validate
 from pipelines.models.registry import spec_of
 from pipelines.models.spec import ModelSpec
 from shopstream.contracts import MODEL_TYPE_TAG, PRODUCTION_ALIAS
 from shopstream.settings import Settings
 
+__all__ = ["PromotionDecision", "champion_version", "latest_version", "promote"]
 logger = logging.getLogger(__name__)
+MOVES_ALIAS = frozenset({"first-version", "promoted", "forced"})
+NOT_COMPARED = "not compared"  # the data shift, without a champion or a data report
 
 
 @dataclass
@@ -53,11 +59,30 @@ class PromotionDecision:
     promoted: bool
     decision: str
     basis: str
-    reason: str = ""  # the verdict in words (set when recorded)
+    reason: str = ""  # the verdict in words
     version_url: str = ""  # the candidate's page in the MLflow UI
+    validation: dict[str, Any] = field(default_factory=dict)  # thresholds, metrics, failures
+    # a shift above the limit in words, "" when none, "not compared" without both reports
+    data_shift: str = ""
+    dry_run: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
+
+    def summary(self) -> dict[str, Any]:
+        """The verdict for a person: what happens, why, against which thresholds."""
+        moved = "would move" if self.dry_run else "moved"
+        stays = "would stay" if self.dry_run else "stays"
+        alias = (f"{moved} to v{self.candidate}" if self.promoted
+                 and self.decision != "already-production" else
+                 f"{stays} on v{self.champion}" if self.champion else "no production version")
+        thresholds = self.validation.get("thresholds", {})
+        return {"verdict": self.decision, PRODUCTION_ALIAS: alias, "reason": self.reason,
+                "thresholds": ", ".join(f"{k}={v}" for k, v in thresholds.items()),
+                "checked": ", ".join(f"{k} {v:.4g}"
+                                     for k, v in self.validation.get("metrics", {}).items()),
+                "data shift": self.data_shift or "none above the limit",
+                "version": self.version_url}
 
 
 def model_spec(settings: Settings, name: str, version: str) -> ModelSpec:
@@ -71,15 +96,6 @@ def model_spec(settings: Settings, name: str, version: str) -> ModelSpec:
     return spec_of(kind)
 
 
-def champion_version(settings: Settings, name: str) -> str | None:
-    from mlflow.exceptions import MlflowException
-
-    try:
-        return str(client(settings).get_model_version_by_alias(name, PRODUCTION_ALIAS).version)
-    except MlflowException:
-        return None
-
-
 def latest_version(settings: Settings, name: str) -> str:
     versions = client(settings).search_model_versions(f"name = '{name}'")
     if not versions:
@@ -88,55 +104,82 @@ def latest_version(settings: Settings, name: str) -> str:
     return str(max(int(v.version) for v in versions))
 
 
-def promote(settings: Settings, name: str, version: str | None = None,
-            force: bool = False, refusal: str | None = None) -> PromotionDecision:
-    """Compare `version` (default: the latest) with the champion; move the alias if not worse.
-    A `refusal` (the spec's gate, from the training run) keeps the alias where it is."""
+def promote(settings: Settings, name: str, version: str | None = None, force: bool = False,
+            refusal: str | None = None, dry_run: bool = False) -> PromotionDecision:
+    """Decide whether `version` (default: the latest) takes the alias from the champion, move
+    it unless `dry_run`, and record the verdict on the version (see the module docstring)."""
     configure(settings)
     candidate = version or latest_version(settings, name)
     spec = model_spec(settings, name, candidate)
     champion = champion_version(settings, name)
-    metric = spec.main_metric
-    if refusal and not force:
-        logger.warning("%s v%s not promoted: %s", name, candidate, refusal)
-        return _record(settings, PromotionDecision(name, candidate, champion, metric, None,
-                                                   None, False, "rejected-gate", refusal),
-                       refusal)
     if champion == candidate:
-        return _record(settings, PromotionDecision(name, candidate, champion, metric, None, None,
-                                                   True, "already-production", "none"))
-    if champion is None:  # nothing to compare with: the training run's own score is recorded
-        first = PromotionDecision(name, candidate, None, metric,
-                                  _logged(settings, name, candidate, metric), None, True,
-                                  "first-version", "logged-metric")
-        client(settings).set_registered_model_alias(name, PRODUCTION_ALIAS, candidate)
-        return _record(settings, first)
-    candidate_score, champion_score, basis = _scores(settings, spec, name, candidate, champion)
-    if force:
-        decision, promoted = "forced", True
-    elif spec.better(candidate_score, champion_score):
-        decision, promoted = "promoted", True
-    else:
-        decision, promoted = "rejected-worse", False
-    result = PromotionDecision(name, candidate, champion, metric, candidate_score,
-                               champion_score, promoted, decision, basis)
-    if promoted:
-        client(settings).set_registered_model_alias(name, PRODUCTION_ALIAS, candidate)
-    return _record(settings, result)
-
-
-def _record(settings: Settings, result: PromotionDecision,
-            refusal: str | None = None) -> PromotionDecision:
-    verdict = Verdict(result.decision, result.metric, result.candidate, result.champion,
-                      result.candidate_score, result.champion_score,
-                      "gate" if refusal else result.basis, refusal)
+        return PromotionDecision(name, candidate, champion, spec.main_metric, None, None, True,
+                                 "already-production", "none", "it already holds the alias",
+                                 version_link(settings, name, candidate), dry_run=dry_run)
+    scores, basis = promotion_scores(settings, spec, name, candidate, champion)
+    checked = validate(thresholds_for(settings, spec), scores)
+    decision = _decide(champion, checked, refusal, force)
+    result = PromotionDecision(name, candidate, champion, spec.main_metric, scores.candidate,
+                               scores.champion, decision in MOVES_ALIAS, decision,
+                               "gate" if decision == "rejected-gate" else basis,
+                               validation=described(checked),
+                               data_shift=_shift(settings, name, candidate, champion),
+                               dry_run=dry_run)
+    verdict = _verdict(result, refusal, checked)
     result.reason = verdict_reason(verdict)
-    result.version_url = version_link(settings, result.name, result.candidate)
+    result.version_url = version_link(settings, name, candidate)
+    if dry_run:
+        return result
+    if result.promoted:
+        client(settings).set_registered_model_alias(name, PRODUCTION_ALIAS, candidate)
+    _record(settings, result, checked, verdict)
+    return result
+
+
+def _decide(champion: str | None, checked: Validation, refusal: str | None,
+            force: bool) -> str:
+    if force:
+        return "forced"
+    if refusal:
+        return "rejected-gate"
+    if not checked.passed:
+        return "rejected-validation"
+    return "first-version" if champion is None else "promoted"
+
+
+def _shift(settings: Settings, name: str, candidate: str, champion: str | None) -> str:
+    """The data shift of the candidate's training data against the champion's: "" when no PSI
+    is above the limit, the shift in words when one is, NOT_COMPARED without a champion or
+    when either version's run has no data report."""
+    if champion is None:
+        return NOT_COMPARED
+    mine, theirs = version_profile(settings, name, candidate), version_profile(settings, name,
+                                                                               champion)
+    if mine is None or theirs is None:
+        return NOT_COMPARED
+    from pipelines.data.shift import Reference, data_shift
+
+    reference = Reference(name, champion, theirs)
+    return shift_words(data_shift(mine, theirs), reference, settings.data_shift_psi_limit)
+
+
+def _verdict(result: PromotionDecision, refusal: str | None, checked: Validation) -> Verdict:
+    return Verdict(result.decision, result.metric, result.candidate, result.champion,
+                   result.candidate_score, result.champion_score, result.basis,
+                   refusal, validation=checked.summary(),
+                   data_shift="" if result.data_shift == NOT_COMPARED else result.data_shift)
+
+
+def _record(settings: Settings, result: PromotionDecision, checked: Validation,
+            verdict: Verdict) -> None:
     tags = {"promotion_decision": result.decision, "promotion_reason": result.reason,
             "promotion_metric": result.metric, "promotion_basis": result.basis,
             "promotion_champion_version": result.champion or "",
             "promotion_candidate_score": _fmt(result.candidate_score),
             "promotion_champion_score": _fmt(result.champion_score),
+            "validation_thresholds": checked.thresholds_json(),
+            "validation_result": "passed" if checked.passed else "failed",
+            "data_shift": result.data_shift or "none",
             "promotion_at": datetime.now(tz=UTC).isoformat(timespec="seconds")}
     mlflow_client = client(settings)
     for key, value in tags.items():
@@ -148,61 +191,7 @@ def _record(settings: Settings, result: PromotionDecision,
     logger.info("promotion %s v%s vs v%s: %s (%s %s vs %s)", result.name, result.candidate,
                 result.champion, result.decision, result.metric, result.candidate_score,
                 result.champion_score)
-    return result
 
 
 def _fmt(value: float | None) -> str:
     return "" if value is None else f"{value:.6g}"
-
-
-def _scores(settings: Settings, spec: ModelSpec, name: str, candidate: str,
-            champion: str | None) -> tuple[float | None, float | None, str]:
-    holdout = _download_holdout(settings, name, candidate, spec.holdout_file)
-    if holdout is None:
-        return (_logged(settings, name, candidate, spec.main_metric),
-                _logged(settings, name, champion, spec.main_metric) if champion else None,
-                "logged-metric")
-    cand = spec.score_holdout(f"models:/{name}/{candidate}", holdout)
-    champ = spec.score_holdout(f"models:/{name}/{champion}", holdout) if champion else None
-    return cand, champ, f"rescored-on-v{candidate}-holdout"
-
-
-def _logged(settings: Settings, name: str, version: str | None, metric: str) -> float | None:
-    """The metric the version's training run logged (a version tag of that name, set by hand
-    on a model registered outside the pipeline, when the run has none)."""
-    if version is None:
-        return None
-    mlflow_client = client(settings)
-    mv = mlflow_client.get_model_version(name, version)
-    run_id = mv.tags.get("run_id") or mv.run_id
-    if run_id:
-        logged = mlflow_client.get_run(run_id).data.metrics.get(metric)
-        if logged is not None:
-            return float(logged)
-    value = mv.tags.get(metric)
-    try:
-        return float(value) if value not in (None, "") else None
-    except ValueError:
-        return None
-
-
-def _download_holdout(settings: Settings, name: str, version: str,
-                      filename: str) -> Path | None:
-    import mlflow
-
-    run_id = client(settings).get_model_version(name, version).tags.get("run_id")
-    if not run_id:
-        return None
-    target = Path(tempfile.mkdtemp(prefix="shopstream-promote-"))
-    try:
-        path = mlflow.artifacts.download_artifacts(
-            run_id=run_id, artifact_path=f"{HOLDOUT_DIR}/{filename}", dst_path=str(target)
-        )
-    except Exception:  # no holdout logged for this run (e.g. a hand-made model)
-        logger.info("no holdout artifact for %s v%s; comparing logged metrics", name, version)
-        return None
-    return Path(path)
-
-
-def finite_or_none(value: float) -> float | None:
-    return float(value) if np.isfinite(value) else None

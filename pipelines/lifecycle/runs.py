@@ -14,6 +14,9 @@ from pipelines.lifecycle.timing import stage
 
 SPARK_MODEL_PATH = "spark-model"
 HOLDOUT_DIR = "holdout"
+# The run parameter of a time-split model: it trained on events before it, its holdout is from
+# it on (promotion picks the holdout neither compared version has seen by it).
+CUTOFF_PARAM = "cutoff_ms"
 
 
 def params_dict(params: Any) -> dict[str, Any]:

@@ -6,6 +6,7 @@ Client-side only the tracking URI is needed: the server proxies artifacts
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import math
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from pipelines.data.selection import LoadedEvents
 from pipelines.lifecycle.descriptions import TrainingData
+from shopstream.contracts import PRODUCTION_ALIAS
 from shopstream.mlflow_links import export_credentials, model_version_url, run_url
 from shopstream.settings import PROJECT_ROOT, Settings
 
@@ -52,12 +54,22 @@ def configure(settings: Settings) -> str:
     parent = project_run_id()
     # Under `mlflow run` the project run lives on the server mlflow run was pointed at.
     uri = os.environ.get("MLFLOW_TRACKING_URI") if parent else None
+    if uri and uri.rstrip("/") != settings.tracking_uri.rstrip("/"):
+        _warn_other_store(uri, settings.tracking_uri)
     mlflow.set_tracking_uri(uri or settings.tracking_uri)
     if parent:  # log into the project run's experiment (start_run checks they match)
         experiment_id = str(mlflow.get_run(parent).info.experiment_id)
         mlflow.set_experiment(experiment_id=experiment_id)
         return experiment_id
     return str(mlflow.set_experiment(settings.experiment_name).experiment_id)
+
+
+@functools.cache
+def _warn_other_store(uri: str, expected: str) -> None:
+    logger.warning("this `mlflow run` logs to %s, not to shopstream's tracking server %s: its "
+                   "runs and versions will not show in that UI or be served. Set "
+                   "MLFLOW_TRACKING_URI=%s before `mlflow run` (or SHOPSTREAM_MLFLOW_TRACKING_URI "
+                   "to the server you mean)", uri, expected, expected)
 
 
 def client(settings: Settings) -> MlflowClient:
@@ -202,6 +214,22 @@ def register_version(settings: Settings, model_uri: str, name: str, run_id: str,
         mlflow_client.update_model_version(name, version.version, description=description)
     logger.info("registered %s version %s", name, version.version)
     return str(version.version)
+
+
+def champion_version(settings: Settings, name: str) -> str | None:
+    """The version holding the `production` alias, None when none does (or no such model)."""
+    from mlflow.exceptions import MlflowException
+
+    try:
+        return str(client(settings).get_model_version_by_alias(name, PRODUCTION_ALIAS).version)
+    except MlflowException:
+        return None
+
+
+def version_run_id(settings: Settings, name: str, version: str) -> str | None:
+    """The training run of a registered version (its ``run_id`` tag, else its source run)."""
+    mv = client(settings).get_model_version(name, version)
+    return mv.tags.get("run_id") or mv.run_id or None
 
 
 def describe_model(settings: Settings, name: str, description: str) -> None:

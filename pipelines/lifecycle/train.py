@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pipelines.data.features import add_sessions, time_bounds
+from pipelines.data.profile import profile_events
 from pipelines.data.selection import DataSelection, LoadedEvents, load_events
+from pipelines.lifecycle.data_report import log_data_report
 from pipelines.lifecycle.descriptions import (
     TrainingData,
     model_description,
@@ -86,6 +88,8 @@ def train_models(settings: Settings, options: TrainOptions, spark: SparkSession 
                     loaded.frame = add_sessions(loaded.frame).cache()  # shared by all three
                     rows = loaded.frame.count()  # materialised once, before the model threads
                     loaded.description["rows"] = rows  # the runs' names and descriptions
+                with stage("data_profile"):
+                    loaded.profile = profile_events(loaded.frame)
                 if progress is not None:
                     progress.update(rows=progress.state.rows + rows, force=True)
                 cache[selection] = loaded
@@ -138,6 +142,8 @@ def train_one(settings: Settings, options: TrainOptions, spec: ModelSpec,
     with collect_stages() as times, model_run(settings, run_name(spec.name, data),
                                               tags, parent_run_id) as run:
         log_input_dataset(loaded, f"events {data.label}")
+        if loaded.profile is not None:
+            log_data_report(settings, loaded.profile, options.registered_name(spec))
         trained = spec.train(loaded, options.params_of(spec))
         mlflow.log_metric("train_seconds", time.perf_counter() - started)
         mlflow.log_metrics(times)

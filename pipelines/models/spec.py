@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, get_args, get_origin, get_type_hints
 
+from shopstream.settings import ValidationThresholds
+
 if TYPE_CHECKING:
     from pipelines.data.selection import LoadedEvents
     from shopstream.contracts import ModelIO
@@ -31,15 +33,6 @@ class TrainedModel:
     model_uri: str
     metrics: dict[str, Any]
     json_extra: dict[str, Any] = field(default_factory=dict)
-
-
-def not_worse(candidate: float | None, champion: float | None, higher_is_better: bool) -> bool:
-    """The default promotion rule: the candidate takes over unless it scores worse."""
-    if champion is None:
-        return True
-    if candidate is None:
-        return False
-    return candidate >= champion if higher_is_better else candidate <= champion
 
 
 @dataclass(frozen=True)
@@ -61,7 +54,9 @@ class ModelSpec:
     # version's description shows the headline metric beside them.
     baselines: tuple[str, ...] = ()
     original_batches: str = ""  # the original project's training slice of this model
-    promotion_rule: Callable[[float | None, float | None, bool], bool] = not_worse
+    # The promotion rule: the validation gate's thresholds for this model (settings may
+    # override each field: Settings.validation_thresholds). Default: not worse than the champion.
+    validation: ValidationThresholds = field(default_factory=ValidationThresholds)
     # (run metrics, params) → why the version must not be promoted, or None.
     promotion_gate: Callable[[dict[str, Any], Any], str | None] | None = None
 
@@ -73,9 +68,6 @@ class ModelSpec:
         given = {p.field: values[p.name] for p in public_params(self.params_type)
                  if p.name in values}
         return dataclasses.replace(self.default_params(), **given)
-
-    def better(self, candidate: float | None, champion: float | None) -> bool:
-        return self.promotion_rule(candidate, champion, self.higher_is_better)
 
     def refusal(self, metrics: dict[str, Any], params: Any) -> str | None:
         return self.promotion_gate(metrics, params) if self.promotion_gate else None

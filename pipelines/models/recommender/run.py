@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pipelines.lifecycle.runs import log_holdout, log_spark_model, params_dict
+from pipelines.lifecycle.runs import CUTOFF_PARAM, log_holdout, log_spark_model, params_dict
 from pipelines.lifecycle.timing import stage
 from pipelines.lifecycle.tracking import finite_metrics, log_params_flat
 from pipelines.models import plots
@@ -34,7 +34,7 @@ def log_run(result: RecommenderResult, params: RecommenderParams) -> str:
     from pipelines.models.recommender.session_knn import SKNN, VSKNN
 
     log_params_flat({**params_dict(params), **{f"best_{k}": v for k, v in result.best.items()},
-                     "cutoff_ms": result.cutoff_ms, "visitor_strategy": result.extra["strategy"],
+                     CUTOFF_PARAM: result.cutoff_ms, "visitor_strategy": result.extra["strategy"],
                      "visitor_blend_weight": result.extra["blend_weight"],
                      "session_strategy": result.extra["session_strategy"],
                      "session_strategy_chosen_by": "val_session_mrr_at_20",

@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 
-def max_f1_threshold(labels: np.ndarray, scores: np.ndarray) -> float:
-    """The score threshold (predict 1 when score ≥ t) with the highest F1 on these rows."""
+def max_f1_threshold(labels: np.ndarray, scores: np.ndarray, min_recall: float = 0.0) -> float:
+    """The score threshold (predict 1 when score ≥ t) with the highest F1 on these rows among
+    those that keep at least `min_recall` of the positives (recall only grows as the
+    threshold falls, so one always does)."""
     labels = np.asarray(labels, dtype=np.int64)
     scores = np.asarray(scores, dtype=np.float64)
     if labels.sum() == 0 or len(labels) == 0:
@@ -20,6 +22,7 @@ def max_f1_threshold(labels: np.ndarray, scores: np.ndarray) -> float:
     precision = tp / (tp + fp)
     recall = tp / labels.sum()
     f1 = np.where(precision + recall > 0, 2 * precision * recall / (precision + recall), 0.0)
+    f1 = np.where(recall >= min_recall, f1, -1.0)
     return float(thresholds[int(np.argmax(f1))])
 
 

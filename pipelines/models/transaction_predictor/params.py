@@ -18,5 +18,8 @@ class PredictorParams:
     val_days: float = 7.0
     max_train_rows: int = 300_000
     holdout_rows: int = 100_000
+    min_recall: float = public(
+        0.5, "The threshold keeps at least this share of validation buyers (max F1 among "
+        "those thresholds); 0 = plain max F1.")
     min_val_positives: int = public(
         20, "Fewest buying validation sessions for a version to be promotable.")

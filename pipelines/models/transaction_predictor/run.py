@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pipelines.data.features import add_sessions
-from pipelines.lifecycle.runs import log_holdout, log_spark_model, params_dict
+from pipelines.lifecycle.runs import CUTOFF_PARAM, log_holdout, log_spark_model, params_dict
 from pipelines.lifecycle.timing import stage
 from pipelines.lifecycle.tracking import finite_metrics, log_params_flat
 from pipelines.models import plots
@@ -34,7 +34,7 @@ def log_run(result: PredictorResult, params: PredictorParams) -> str:
     from pipelines.models.transaction_predictor.pyfunc import log_transaction_arrays
 
     log_params_flat({**params_dict(params), "features": list(result.meta.feature_names),
-                     "cutoff_ms": result.cutoff_ms})
+                     CUTOFF_PARAM: result.cutoff_ms})
     mlflow.log_metrics(finite_metrics(result.metrics))
     mlflow.log_figure(plots.roc_curve(result.test_labels, result.test_scores), "plots/roc.png")
     mlflow.log_figure(plots.pr_curve(result.test_labels, result.test_scores,

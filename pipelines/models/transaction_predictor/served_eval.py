@@ -43,11 +43,13 @@ def brier(labels: np.ndarray, scores: np.ndarray) -> float:
     return float(np.mean((scores - labels) ** 2)) if len(labels) else float("nan")
 
 
-def choose_threshold(trees: TreeEnsemble, meta: TransactionMeta,
-                     validation: pd.DataFrame) -> tuple[float, int]:
-    """(max-F1 threshold of the served form on validation, validation positives)."""
+def choose_threshold(trees: TreeEnsemble, meta: TransactionMeta, validation: pd.DataFrame,
+                     min_recall: float = 0.0) -> tuple[float, int]:
+    """(the served form's max-F1 threshold on validation among those keeping `min_recall`,
+    validation positives)."""
     labels = validation[cols.LABEL].to_numpy(np.int64)
-    return max_f1_threshold(labels, served_scores(trees, meta, validation)), int(labels.sum())
+    scores = served_scores(trees, meta, validation)
+    return max_f1_threshold(labels, scores, min_recall), int(labels.sum())
 
 
 def evaluate(trees: TreeEnsemble, meta: TransactionMeta,

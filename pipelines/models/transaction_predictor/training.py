@@ -148,7 +148,8 @@ def train_transaction_predictor(sessions: DataFrame, params: PredictorParams) ->
         monotone_increasing=[cols.NUM_ADDTOCART])
     with stage("score_periods"):
         validation = holdout_sample(filled(val, fills), params)
-        meta.threshold, val_positives = served_eval.choose_threshold(trees, meta, validation)
+        meta.threshold, val_positives = served_eval.choose_threshold(trees, meta, validation,
+                                                                     params.min_recall)
         holdout = holdout_sample(filled(test, fills), params)
         if holdout.empty:
             msg = "no sessions in the evaluation period; select more history or lower eval_days"

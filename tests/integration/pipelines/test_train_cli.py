@@ -73,7 +73,10 @@ def test_train_registers_all_three(spark: Any, live_stack: Settings,
         assert run.data.tags["mlflow.parentRunId"] == parent
         assert run.inputs.dataset_inputs, "input batches logged as a dataset"
         artifacts = {a.path for a in mlflow_client.list_artifacts(info["run_id"])}
-        assert {"plots", "holdout"} <= artifacts
+        assert {"plots", "holdout", "data_report"} <= artifacts
+        _assert_data_report(mlflow_client, info["run_id"], small_events_file)
+        assert json.loads(version.tags["validation_thresholds"])["max_drop_vs_champion"] == 0
+        assert version.tags["validation_result"] == "passed"
     predictor = mlflow.pyfunc.load_model(f"models:/{prefix}transaction_predictor@production")
     out = predictor.predict(__import__("pandas").DataFrame(
         [{"num_views": 5, "num_addtocart": 1, "distinct_items_interacted": 3}]))
@@ -81,3 +84,46 @@ def test_train_registers_all_three(spark: Any, live_stack: Settings,
     assert "threshold" in mlflow_client.get_model_version(
         f"{prefix}transaction_predictor", payload["models"]["transaction_predictor"]["version"]
     ).tags
+    _second_run_compares_with_the_champion(mlflow_client, small_events_file, prefix,
+                                           experiment, live_stack)
+
+
+def _assert_data_report(mlflow_client: Any, run_id: str, events_file: Path) -> None:
+    import pandas as pd
+
+    files = {a.path for a in mlflow_client.list_artifacts(run_id, "data_report")}
+    assert files == {"data_report/profile.json", "data_report/item_counts.parquet",
+                     "data_report/data_report.html"}
+    metrics = mlflow_client.get_run(run_id).data.metrics
+    events = pd.read_csv(events_file)
+    assert metrics["data_rows"] == len(events)
+    assert metrics["data_visitors"] == events["visitorid"].nunique()
+    assert metrics["data_items"] == events["itemid"].nunique()
+    share = (events["event"] == "transaction").mean()
+    assert abs(metrics["data_share_transaction"] - share) < 1e-9
+    assert metrics["data_timestamps_out_of_range"] == 0
+    assert "data_psi_event_mix" not in metrics, "the first version has no champion window"
+
+
+def _second_run_compares_with_the_champion(mlflow_client: Any, events_file: Path, prefix: str,
+                                           experiment: str, live_stack: Settings) -> None:
+    """The same data again: PSI 0 against the champion's window, no new items, and the
+    version passes the gate against the champion."""
+    from typer.testing import CliRunner
+
+    from shopstream.cli import app
+
+    result = CliRunner().invoke(app, [
+        "train", "--models", "user_segmentation", "--events-file", str(events_file),
+        "--name-prefix", prefix, "--k-max", "4", "--json",
+    ], env={"SHOPSTREAM_EXPERIMENT_NAME": experiment,
+            "MLFLOW_TRACKING_URI": live_stack.tracking_uri})
+    assert result.exit_code == 0, result.output
+    info = json.loads(result.stdout)["models"]["user_segmentation"]
+    metrics = mlflow_client.get_run(info["run_id"]).data.metrics
+    assert metrics["data_psi_event_mix"] < 1e-9 and metrics["data_psi_item_popularity"] < 1e-9
+    assert metrics["data_new_item_share"] == 0
+    version = mlflow_client.get_model_version(f"{prefix}user_segmentation", info["version"])
+    assert version.tags["promotion_decision"] == "promoted"
+    assert version.tags["data_shift"] == "none"
+    assert "change_vs_champion" in version.tags["promotion_reason"]

@@ -88,9 +88,17 @@ def test_version_description_then_verdict_replaces_pending() -> None:
     (Verdict("promoted", "pr_auc", "4", "3", 0.81, 0.8, "rescored-on-v4-holdout"),
      "**production** (promoted): not worse: `pr_auc` 0.81 against champion v3's 0.8 on "
      "v4's held-out period."),
-    (Verdict("rejected-worse", "pr_auc", "5", "4", 0.7, 0.81, "logged-metric"),
-     "**not promoted** (rejected-worse): worse: `pr_auc` 0.7 against champion v4's 0.81 as "
-     "logged by the training runs (no holdout to rescore)."),
+    (Verdict("rejected-validation", "pr_auc", "5", "4", 0.7, 0.81, "logged-metric",
+             validation="validation failed: change_vs_champion -0.136 < 0"),
+     "**not promoted** (rejected-validation): `pr_auc` 0.7 against champion v4's 0.81 as "
+     "logged by the training runs (no holdout to rescore); validation failed: "
+     "change_vs_champion -0.136 < 0."),
+    (Verdict("promoted", "hr_at_10", "3", "2", 0.2, 0.2, "rescored-on-v3-holdout",
+             validation="validation passed", data_shift="data shift against v2's training "
+             "window: event-mix PSI 0.4 > 0.2"),
+     "**production** (promoted): not worse: `hr_at_10` 0.2 against champion v2's 0.2 on v3's "
+     "held-out period; validation passed; data shift against v2's training window: event-mix "
+     "PSI 0.4 > 0.2."),
     (Verdict("first-version", "silhouette", "1", None, 0.96, None, "logged-metric"),
      "**production** (first-version): the first version, nothing to compare with "
      "(`silhouette` 0.96 as logged)."),

@@ -63,3 +63,16 @@ def test_max_f1_threshold_and_metrics() -> None:
     assert metrics["recall"] == pytest.approx(1.0)
     assert metrics["base_rate"] == pytest.approx(0.5)
     assert metrics["roc_auc"] == pytest.approx(8 / 9)
+
+
+def test_a_recall_floor_lowers_the_threshold_only_when_max_f1_misses_it() -> None:
+    labels = np.array([1, 1, 0, 0, 0, 1, 0, 1])
+    scores = np.array([0.95, 0.9, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1])
+    plain = max_f1_threshold(labels, scores)
+    assert plain == pytest.approx(0.9)  # F1 0.667 at recall 0.5
+    assert max_f1_threshold(labels, scores, min_recall=0.5) == pytest.approx(plain)
+    floored = max_f1_threshold(labels, scores, min_recall=0.7)
+    kept = {t: binary_metrics(labels, scores, t) for t in scores
+            if binary_metrics(labels, scores, t)["recall"] >= 0.7}
+    assert floored in kept and kept[floored]["f1"] == max(m["f1"] for m in kept.values())
+    assert floored < plain

@@ -15,7 +15,7 @@ def test_a_second_thread_waits_until_the_first_leaves_model_code() -> None:
     order: list[str] = []
 
     def first() -> None:
-        with model_code("recommender") as (code_file, code_paths):
+        with model_code("recommender"):
             order.append("first in")
             inside_first.set()
             release_first.wait(timeout=10)
@@ -40,7 +40,7 @@ def test_a_second_thread_waits_until_the_first_leaves_model_code() -> None:
 
 def test_model_code_leaves_sys_path_as_it_found_it() -> None:
     before = list(sys.path)
-    with model_code("recommender") as (code_file, code_paths):
+    with model_code("recommender") as (code_file, _):
         assert code_file.endswith("model_code.py")
         assert len(sys.path) == len(before) + 1
     assert sys.path == before
