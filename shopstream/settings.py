@@ -56,6 +56,8 @@ class Settings(BaseSettings):
         env_file_encoding="utf-8",
         extra="ignore",
         validate_default=True,
+        # a failed check must not echo every setting (secrets included) back in its message
+        hide_input_in_errors=True,
     )
 
     # Where local services keep their data, logs and pid files.

@@ -120,3 +120,10 @@ def test_every_kafka_client_in_the_project_is_built_from_the_shared_config() -> 
                           if isinstance(v, ast.Call)}
                 assert called & allowed, f"{path}:{call.lineno} builds a Kafka client itself"
     assert found >= 4  # producer, consumer, two admin clients
+
+
+def test_a_failed_check_does_not_echo_secrets() -> None:
+    with pytest.raises(ValueError, match="SASL_SSL needs") as caught:
+        Settings(kafka_security_protocol="SASL_SSL", kafka_sasl_password="pw-do-not-print",
+                 s3_secret_key="s3-do-not-print", _env_file=None)  # type: ignore[arg-type]
+    assert "do-not-print" not in str(caught.value)
