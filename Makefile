@@ -6,15 +6,16 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMPS := .stamps
 
-BENCH_SCRIPTS := bench/ingestion_bench.py bench/pipelines_bench.py bench/serving_bench.py bench/models_bench.py bench/sessions_bench.py
+BENCH_SCRIPTS := bench/ingestion_bench.py bench/pipelines_bench.py bench/serving_bench.py bench/models_bench.py bench/sessions_bench.py bench/cluster_bench.py
 
-.PHONY: bench bench-deps report demo test lint typecheck unit integration setup tools jars stack-up stack-down clean help
+.PHONY: bench bench-deps report demo test lint typecheck unit integration setup tools jars stack-up stack-down cluster-up cluster-down clean help
 
 help:
 	@echo "make demo   - install, start the local stack, run the whole pipeline, serve the API"
 	@echo "make test   - install, start the local stack, ruff + mypy + unit + integration tests"
 	@echo "make bench  - run the benchmark scripts and regenerate the README results table"
 	@echo "make stack-down - stop the local services"
+	@echo "make cluster-up / cluster-down - the cluster profile (docs/cluster.md)"
 
 tools:
 	@command -v java >/dev/null 2>&1 || { echo "error: java not found. Install a JDK 17+ (apt-get install openjdk-17-jdk-headless)."; exit 1; }
@@ -39,6 +40,15 @@ $(STAMPS)/browser:
 	  else echo "note: install Debian's chromium for the browser test (it is skipped otherwise)"; fi; }
 	@touch $@
 
+# PostgreSQL's server binaries for the cluster profile (MLflow's backend store); see
+# docs/cluster.md. Installed with apt-get when root, as chromium is.
+$(STAMPS)/postgres:
+	@mkdir -p $(STAMPS)
+	@command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq postgresql >/dev/null; \
+	  else echo "note: install PostgreSQL's server (apt-get install postgresql) for the cluster profile (its tests are skipped otherwise)"; fi; }
+	@touch $@
+
 setup: tools $(STAMPS)/venv $(STAMPS)/jars
 
 stack-up: setup
@@ -56,7 +66,13 @@ typecheck: $(STAMPS)/venv
 unit: $(STAMPS)/venv
 	$(BIN)/pytest tests/unit -q
 
-integration: stack-up $(STAMPS)/browser
+cluster-up: setup $(STAMPS)/postgres
+	$(BIN)/shopstream stack up --profile cluster
+
+cluster-down:
+	$(BIN)/shopstream stack down --profile cluster
+
+integration: stack-up $(STAMPS)/browser $(STAMPS)/postgres
 	$(BIN)/pytest tests/integration -q
 
 test: setup lint typecheck unit integration
@@ -74,7 +90,7 @@ $(STAMPS)/wrk:
 bench-deps: $(STAMPS)/wrk
 
 # Benchmarks: baseline and ours in the same run; then the README table is regenerated.
-bench: stack-up bench-deps
+bench: stack-up bench-deps $(STAMPS)/postgres
 	@for script in $(BENCH_SCRIPTS); do \
 	  if [ -f $$script ]; then echo "== $$script"; PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python $$script || exit 1; fi; \
 	done

@@ -7,6 +7,7 @@ Inputs (each optional; a missing one is reported as "not run yet"):
 - bench/results/ingestion.json  from bench/ingestion_bench.py
 - bench/results/pipelines.json  from bench/pipelines_bench.py
 - bench/results/serving.json    from bench/serving_bench.py
+- bench/results/cluster.json    from bench/cluster_bench.py
 - bench/results/demo.json       from `shopstream demo` (the training metrics of the last run)
 Each bench file holds {"generated_at", "machine", "rows": [{"measure", "ours", "baseline",
 "ratio", "target", "met"}, ...]}; the demo file holds each stage's --json summary.
@@ -28,6 +29,7 @@ BENCHES = (
     ("Ingestion", "ingestion.json", "bench/ingestion_bench.py"),
     ("Training", "pipelines.json", "bench/pipelines_bench.py"),
     ("Serving", "serving.json", "bench/serving_bench.py"),
+    ("Cluster profile", "cluster.json", "bench/cluster_bench.py"),
 )
 
 

@@ -65,7 +65,8 @@ ROLE_OF = {"recommendations": RECOMMENDER, "predict_transaction": TRANSACTION_PR
 
 def pick_models(settings: Settings) -> tuple[dict[str, str], str]:
     """(names, source)."""
-    reader = RegistryReader(settings.tracking_uri, "production")
+    reader = RegistryReader(settings.tracking_uri, "production",
+                            credentials=settings.mlflow_credentials)
     if all(reader.production(role) for role in ROLES):
         return {r: r for r in ROLES}, "registry (shopstream train)"
     from serving.sample_models import register_sample

@@ -108,21 +108,21 @@ def spawn(
     return proc.pid
 
 
-def terminate(pid: int, *, timeout: float = 30.0) -> None:
-    """SIGTERM the process group led by pid, wait, then SIGKILL whatever is left."""
+def terminate(pid: int, *, timeout: float = 30.0, sig: int = signal.SIGTERM) -> None:
+    """Signal (SIGTERM) the process group led by pid, wait, then SIGKILL whatever is left."""
     try:
         proc = psutil.Process(pid)
         family = [proc, *proc.children(recursive=True)]
     except psutil.NoSuchProcess:
         return
     try:
-        os.killpg(pid, signal.SIGTERM)
+        os.killpg(pid, sig)
     except (ProcessLookupError, PermissionError):
         for p in family:
-            _signal(p, signal.SIGTERM)
+            _signal(p, sig)
     _, alive = psutil.wait_procs(family, timeout=timeout)
     for p in alive:
-        logger.warning("pid %s ignored SIGTERM for %.0fs; killing it", p.pid, timeout)
+        logger.warning("pid %s ignored signal %s for %.0fs; killing it", p.pid, sig, timeout)
         _signal(p, signal.SIGKILL)
     psutil.wait_procs(alive, timeout=5)
 

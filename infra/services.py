@@ -1,10 +1,15 @@
-"""The three local services: how each is configured, started and asked whether it answers."""
+"""The local services: how each is configured, started and asked whether it answers.
+
+The cluster profile's extra processes (Spark standalone, PostgreSQL, MLflow with basic auth) are
+in infra/cluster.py; Kafka's nodes of both profiles are the one KafkaService here.
+"""
 
 from __future__ import annotations
 
 import base64
 import logging
 import os
+import signal
 import subprocess
 import sys
 import uuid
@@ -14,6 +19,7 @@ from pathlib import Path
 from infra.errors import StackError
 from infra.jars import classpath, require_tool
 from infra.process import port_open
+from shopstream.profiles import KAFKA_NODES
 from shopstream.settings import LOCAL_HOST, Settings
 
 logger = logging.getLogger(__name__)
@@ -33,9 +39,16 @@ class Service:
 
     name: str = ""
     marker: str = ""  # a string in the process command line that proves the pid is ours
+    stage: int = 0  # `stack up` launches a stage's services together, then waits for them
+    stop_signal: int = signal.SIGTERM
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+
+    @property
+    def group(self) -> str:
+        """The name `stack up NAME` selects it by (every Kafka node is "kafka")."""
+        return self.name
 
     @property
     def home(self) -> Path:
@@ -61,6 +74,9 @@ class Service:
     def external(self) -> bool:
         raise NotImplementedError
 
+    def check(self) -> None:
+        """Fail before anything starts when a program the service needs is missing."""
+
     def prepare(self) -> None:
         """Write configs, format storage: whatever must exist before the first start."""
 
@@ -75,16 +91,49 @@ class Service:
 
 
 class KafkaService(Service):
-    name = "kafka"
+    """The local profile's single KRaft node, or node 1..3 of the cluster profile's quorum."""
+
     marker = "kafka.Kafka"
+
+    def __init__(self, settings: Settings, node: int | None = None) -> None:
+        super().__init__(settings)
+        self.node = node
+        self.name = f"kafka-{node}" if node else "kafka"
+
+    @property
+    def group(self) -> str:
+        return "kafka"
+
+    @property
+    def node_id(self) -> int:
+        return self.node or 1
 
     @property
     def port(self) -> int:
-        return self.settings.kafka_port
+        if self.node is None:
+            return self.settings.kafka_port
+        return self.settings.cluster_ports.kafka(self.node)
+
+    @property
+    def controller_port(self) -> int:
+        if self.node is None:
+            return self.settings.kafka_controller_port
+        return self.settings.cluster_ports.kafka_controller(self.node)
+
+    @property
+    def voters(self) -> str:
+        """controller.quorum.voters: this node alone, or every node of the cluster."""
+        if self.node is None:
+            return f"1@{LOCAL_HOST}:{self.controller_port}"
+        ports = self.settings.cluster_ports
+        return ",".join(f"{n}@{LOCAL_HOST}:{ports.kafka_controller(n)}"
+                        for n in range(1, KAFKA_NODES + 1))
 
     @property
     def address(self) -> str:
-        return self.settings.kafka_bootstrap
+        if self.node is None:
+            return self.settings.kafka_bootstrap
+        return f"{LOCAL_HOST}:{self.port}"
 
     @property
     def external(self) -> bool:
@@ -112,15 +161,19 @@ class KafkaService(Service):
         template = (CONF_DIR / "kafka-server.properties").read_text()
         self.config_file.write_text(
             template.format(
-                port=self.settings.kafka_port,
-                controller_port=self.settings.kafka_controller_port,
+                node_id=self.node_id,
+                voters=self.voters,
+                port=self.port,
+                controller_port=self.controller_port,
                 log_dirs=self.log_dirs,
                 partitions=self.settings.topic_partitions,
+                replication=self.settings.replication_factor,
+                min_isr=self.settings.min_insync_replicas or 1,
             )
         )
         if (self.log_dirs / "meta.properties").exists():
             return
-        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        cluster_id = kafka_cluster_id(self.settings)
         argv = self._java(
             # "--cluster-id=<id>": a random id may start with "-", which argparse would read
             # as an option if it came as a separate argument
@@ -135,37 +188,67 @@ class KafkaService(Service):
         logger.info("formatted Kafka storage in %s (cluster %s)", self.log_dirs, cluster_id)
 
     def launch(self) -> Launch:
-        return Launch(self._java("kafka.Kafka", str(self.config_file), heap="1g"))
+        # A cluster node gets half the single node's heap: three of them share the machine.
+        heap = "1g" if self.node is None else "512m"
+        return Launch(self._java("kafka.Kafka", str(self.config_file), heap=heap))
 
     def ready(self) -> bool:
         from kafka import KafkaAdminClient
+
+        from shopstream.kafka_clients import client_config
 
         host, _, port = self.address.split(",")[0].rpartition(":")
         if not self.external and not port_open(host, int(port)):
             return False
         logging.getLogger("kafka").setLevel(logging.CRITICAL)
-        admin = KafkaAdminClient(
-            bootstrap_servers=self.address, request_timeout_ms=3000
-        )
+        admin = KafkaAdminClient(**client_config(self.settings, bootstrap_servers=self.address,
+                                                 request_timeout_ms=3000))
         try:
-            admin.list_topics()
+            if self.node is None:
+                admin.list_topics()
+                return True
+            # A cluster node answers once it is a registered broker of the quorum.
+            return broker_registered(admin.describe_cluster(), self.node)
         finally:
             admin.close()
-        return True
 
     def after_start(self) -> None:
         from infra.topics import ensure_topics
 
-        ensure_topics(self.settings)
+        if self.node_id == 1:  # once per stack; the cluster's node 1 waits for all three
+            ensure_topics(self.settings)
+
+
+def broker_registered(cluster: dict[str, object], node: int) -> bool:
+    """True when DescribeCluster lists ``node`` as an unfenced broker."""
+    brokers = cluster.get("brokers")
+    for broker in brokers if isinstance(brokers, list) else []:
+        node_id = broker.get("broker_id", broker.get("node_id"))
+        if node_id is not None and int(node_id) == node and not broker.get("is_fenced"):
+            return True
+    return False
+
+
+def kafka_cluster_id(settings: Settings) -> str:
+    """The stack's KRaft cluster id, made once and kept beside the nodes' folders (every node
+    of the cluster profile formats its storage with the same id)."""
+    path = settings.services_dir / "kafka-cluster-id"
+    if path.exists():
+        return path.read_text().strip()
+    cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(cluster_id + "\n")
+    return cluster_id
 
 
 class S3Service(Service):
     name = "s3"
     marker = "org.gaul.s3proxy.Main"
+    stage = 1
 
     @property
     def port(self) -> int:
-        return self.settings.s3_port
+        return self.settings.cluster_ports.s3 if self.settings.cluster else self.settings.s3_port
 
     @property
     def address(self) -> str:
@@ -185,7 +268,7 @@ class S3Service(Service):
         template = (CONF_DIR / "s3proxy.properties").read_text()
         self.config_file.write_text(
             template.format(
-                port=self.settings.s3_port,
+                port=self.port,
                 access_key=self.settings.s3_access_key,
                 secret_key=self.settings.s3_secret_key.get_secret_value(),
                 basedir=basedir,
@@ -214,6 +297,7 @@ class S3Service(Service):
 class MlflowService(Service):
     name = "mlflow"
     marker = "mlflow"
+    stage = 2
 
     @property
     def port(self) -> int:
@@ -250,10 +334,3 @@ class MlflowService(Service):
         response = httpx.get(f"{self.address}/health", timeout=2.0)
         return response.status_code == 200
 
-
-SERVICE_TYPES: dict[str, type[Service]] = {
-    "kafka": KafkaService,
-    "s3": S3Service,
-    "mlflow": MlflowService,
-}
-SERVICE_NAMES = tuple(SERVICE_TYPES)

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from shopstream.errors import ServiceError
+from shopstream.kafka_clients import client_config
 from shopstream.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -27,10 +28,13 @@ def project_topics(settings: Settings) -> tuple[str, ...]:
     return tuple(dict.fromkeys((settings.topic, settings.dlq_topic)))
 
 
-def topic_spec(settings: Settings) -> dict[str, int]:
+def topic_spec(settings: Settings) -> dict[str, Any]:
     """How a new project topic is created (kafka-python's create_topics dict form)."""
-    return {"num_partitions": settings.topic_partitions,
-            "replication_factor": settings.topic_replication_factor}
+    spec: dict[str, Any] = {"num_partitions": settings.topic_partitions,
+                            "replication_factor": settings.replication_factor}
+    if settings.min_insync_replicas is not None:
+        spec["configs"] = {"min.insync.replicas": str(settings.min_insync_replicas)}
+    return spec
 
 
 def ensure_topics(settings: Settings, topics: Iterable[str] | None = None) -> list[str]:
@@ -40,9 +44,8 @@ def ensure_topics(settings: Settings, topics: Iterable[str] | None = None) -> li
 
     wanted = list(dict.fromkeys(topics or project_topics(settings)))
     try:
-        admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap,
-                                 client_id="shopstream-admin",
-                                 request_timeout_ms=ADMIN_TIMEOUT_MS)
+        admin = KafkaAdminClient(**client_config(settings, client_id="shopstream-admin",
+                                                 request_timeout_ms=ADMIN_TIMEOUT_MS))
     except KafkaError as e:
         msg = (f"cannot connect to Kafka at {settings.kafka_bootstrap} to create topics: {e}. "
                "Start the local stack (`shopstream stack up`) or pass --kafka HOST:PORT.")
@@ -56,7 +59,7 @@ def ensure_topics(settings: Settings, topics: Iterable[str] | None = None) -> li
         admin.close()
 
 
-def _create_missing(admin: Any, wanted: list[str], spec: dict[str, int]) -> list[str]:
+def _create_missing(admin: Any, wanted: list[str], spec: dict[str, Any]) -> list[str]:
     missing = [t for t in wanted if t not in set(admin.list_topics())]
     if not missing:
         return []

@@ -83,8 +83,11 @@ class ConsumeStats:
 
 
 def consumer_config(settings: Settings, options: ConsumeOptions) -> dict[str, Any]:
-    return {
-        "bootstrap_servers": settings.kafka_bootstrap,
+    from shopstream.kafka_clients import client_config
+
+    return client_config(
+        settings,
+        **{
         "group_id": settings.consumer_group,
         "client_id": "shopstream-consumer",
         "enable_auto_commit": False,
@@ -96,7 +99,8 @@ def consumer_config(settings: Settings, options: ConsumeOptions) -> dict[str, An
         "fetch_max_wait_ms": 200,
         "check_crcs": False,  # pure-Python CRC32C is the slowest step; TCP and the broker check
         "max_poll_interval_ms": 600_000,
-    }
+        },
+    )
 
 
 class BatchConsumer:

@@ -73,8 +73,11 @@ class ProduceStats:
 def producer_config(settings: Settings) -> dict[str, Any]:
     from kafka.codec import has_gzip
 
-    return {
-        "bootstrap_servers": settings.kafka_bootstrap,
+    from shopstream.kafka_clients import client_config
+
+    return client_config(
+        settings,
+        **{
         "client_id": "shopstream-producer",
         "acks": "all",
         "enable_idempotence": True,
@@ -84,7 +87,8 @@ def producer_config(settings: Settings) -> dict[str, Any]:
         "max_request_size": 8 << 20,
         "delivery_timeout_ms": DELIVERY_TIMEOUT_MS,
         "request_timeout_ms": 30_000,
-    }
+        },
+    )
 
 
 def make_producer(settings: Settings) -> Any:

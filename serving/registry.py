@@ -9,9 +9,11 @@ version's run metrics are read once per run and kept: a finished run's metrics d
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import json
 import logging
+import os
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -78,10 +80,12 @@ class ProductionVersion:
 class RegistryReader:
     """Asks the registry for a model's aliased version. Blocking: call it from a thread."""
 
-    def __init__(self, tracking_uri: str, alias: str, timeout_s: float = 10.0) -> None:
+    def __init__(self, tracking_uri: str, alias: str, timeout_s: float = 10.0,
+                 credentials: tuple[str, str] | None = None) -> None:
         self.tracking_uri = tracking_uri.rstrip("/")
         self.alias = alias
         self.timeout_s = timeout_s
+        self.credentials = credentials  # basic auth of the tracking server, if it needs any
         self._client: MlflowClient | None = None
         self._run_metrics: dict[str, dict[str, float]] = {}  # run id → its metrics
 
@@ -90,6 +94,9 @@ class RegistryReader:
         if self._client is None:
             from mlflow.tracking import MlflowClient
 
+            if self.credentials is not None:  # MLflow's client reads them from the env
+                os.environ["MLFLOW_TRACKING_USERNAME"] = self.credentials[0]
+                os.environ["MLFLOW_TRACKING_PASSWORD"] = self.credentials[1]
             uri = self.tracking_uri
             self._client = MlflowClient(tracking_uri=uri, registry_uri=uri)
         return self._client
@@ -134,16 +141,23 @@ class RegistryReader:
 
     def _run_metrics_over_rest(self, run_id: str) -> dict[str, float]:
         url = f"{self.tracking_uri}{RUN_PATH}?{urllib.parse.urlencode({'run_id': run_id})}"
-        with _NO_PROXY.open(url, timeout=self.timeout_s) as resp:
+        with _NO_PROXY.open(self._request(url), timeout=self.timeout_s) as resp:
             body = json.loads(resp.read())
         metrics = ((body.get("run") or {}).get("data") or {}).get("metrics") or []
         return {str(m["key"]): float(m["value"]) for m in metrics if "value" in m}
+
+    def _request(self, url: str) -> urllib.request.Request:
+        request = urllib.request.Request(url)
+        if self.credentials is not None:
+            token = base64.b64encode(":".join(self.credentials).encode()).decode()
+            request.add_header("Authorization", f"Basic {token}")
+        return request
 
     def _over_rest(self, name: str) -> ProductionVersion | None:
         query = urllib.parse.urlencode({"name": name, "alias": self.alias})
         url = f"{self.tracking_uri}{ALIAS_PATH}?{query}"
         try:
-            with _NO_PROXY.open(url, timeout=self.timeout_s) as resp:
+            with _NO_PROXY.open(self._request(url), timeout=self.timeout_s) as resp:
                 body = json.loads(resp.read())
         except urllib.error.HTTPError as e:
             if e.code in (400, 404):  # RESOURCE_DOES_NOT_EXIST / INVALID_PARAMETER_VALUE

@@ -47,7 +47,8 @@ class Serving:
                            timeout_s=config.upstream_timeout_s)
             for role in ROLES
         }
-        registry = RegistryReader(settings.tracking_uri, config.alias)
+        registry = RegistryReader(settings.tracking_uri, config.alias,
+                                  credentials=settings.mlflow_credentials)
         launcher, self.pool = make_launcher(settings, config, self.client, hosts)
         self.supervisors = [
             ModelSupervisor(up, registry, launcher, config, self.client)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from shopstream.contracts import RECOMMENDER, TRANSACTION_PREDICTOR, USER_SEGMENTATION
+from shopstream.mlflow_links import export_credentials
 from shopstream.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -32,6 +33,7 @@ def _use_tracking(settings: Settings) -> None:
     import mlflow
 
     os.environ.update(settings.aws_env())
+    export_credentials(settings)
     mlflow.set_tracking_uri(settings.tracking_uri)
     mlflow.set_registry_uri(settings.tracking_uri)
 
@@ -123,5 +125,6 @@ def register_sample(settings: Settings, role: str, name: str, alias: str | None 
 def move_alias(settings: Settings, name: str, version: str, alias: str = "production") -> None:
     from mlflow.tracking import MlflowClient
 
+    export_credentials(settings)
     client = MlflowClient(tracking_uri=settings.tracking_uri, registry_uri=settings.tracking_uri)
     client.set_registered_model_alias(name, alias, version)

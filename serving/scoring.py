@@ -51,6 +51,7 @@ def scoring_env(settings: Settings, workers: int) -> dict[str, str]:
     env = dict(os.environ)
     env.update(settings.aws_env())
     env["MLFLOW_TRACKING_URI"] = settings.tracking_uri
+    env.update(settings.mlflow_env())  # `mlflow models serve` downloads the model as this user
     env["MLFLOW_MODELS_WORKERS"] = str(workers)
     env[SCORING_SERVER_ENV] = "1"  # the pyfuncs settle the GC after loading (settle_gc)
     env["PATH"] = f"{venv_bin()}{os.pathsep}{env.get('PATH', '')}"

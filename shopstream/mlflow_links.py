@@ -10,6 +10,7 @@ with a hash (``/#/experiments/1/runs``), so the query goes after the hash path.
 from __future__ import annotations
 
 import logging
+import os
 from urllib.parse import quote
 
 from shopstream.settings import Settings
@@ -48,6 +49,12 @@ def model_version_url(tracking_uri: str, name: str, version: str) -> str:
     return ui_url(tracking_uri, "models", name, "versions", version)
 
 
+def export_credentials(settings: Settings) -> None:
+    """Put the tracking server's credentials where MLflow's client library (and every process
+    started from this one: `mlflow models serve`, `mlflow run`) reads them."""
+    os.environ.update(settings.mlflow_env())
+
+
 def experiment_link(settings: Settings, timeout_s: float = 3.0) -> str:
     """The runs page of the configured experiment (asked of the tracking server by name); the
     experiments list when the server does not know it or does not answer."""
@@ -56,7 +63,8 @@ def experiment_link(settings: Settings, timeout_s: float = 3.0) -> str:
     try:
         response = httpx.get(
             f"{settings.tracking_uri.rstrip('/')}/api/2.0/mlflow/experiments/get-by-name",
-            params={"experiment_name": settings.experiment_name}, timeout=timeout_s)
+            params={"experiment_name": settings.experiment_name}, timeout=timeout_s,
+            auth=settings.mlflow_credentials)
         if response.status_code == 200:
             return experiment_url(settings.tracking_uri,
                                   str(response.json()["experiment"]["experiment_id"]))

@@ -7,13 +7,23 @@ runs at import time.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shopstream.profiles import KAFKA_NODES, ClusterPorts, Profile
+
+KafkaSecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
+KafkaSaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
+SASL_PROTOCOLS = ("SASL_PLAINTEXT", "SASL_SSL")
+SSL_PROTOCOLS = ("SSL", "SASL_SSL")
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LOCAL_HOST = "127.0.0.1"
+# The cluster profile's MLflow admin when SHOPSTREAM_MLFLOW_USERNAME/PASSWORD are not set.
+CLUSTER_MLFLOW_USER = "shopstream"
+CLUSTER_MLFLOW_PASSWORD = "shopstream-mlflow-secret"
 
 
 class ValidationThresholds(BaseModel):
@@ -46,6 +56,8 @@ class Settings(BaseSettings):
         env_file_encoding="utf-8",
         extra="ignore",
         validate_default=True,
+        # a failed check must not echo every setting (secrets included) back in its message
+        hide_input_in_errors=True,
     )
 
     # Where local services keep their data, logs and pid files.
@@ -54,15 +66,29 @@ class Settings(BaseSettings):
     jars_dir: Path = Field(default=PROJECT_ROOT / "infra" / "jars")
     java_bin: str = "java"
 
-    # Kafka. None → the local broker on kafka_port.
+    # Which stack `shopstream stack` runs and the unset endpoints point at: "local" (one
+    # process per service) or "cluster" (see docs/cluster.md; its ports count from
+    # cluster_base_port, its files live under <data_dir>/cluster).
+    profile: Profile = "local"
+    cluster_base_port: int = 19100
+
+    # Kafka. None → the local broker on kafka_port (the cluster profile: its 3 nodes).
     kafka_bootstrap_servers: str | None = None
     kafka_port: int = 9092
     kafka_controller_port: int = 9093
     topic: str = "retail-events"
     dlq_topic: str = "retail-events-dlq"
     topic_partitions: int = 4
-    topic_replication_factor: int = 1
+    # None → 1 on the local profile, 3 (min.insync.replicas 2) on the cluster profile.
+    topic_replication_factor: int | None = None
+    topic_min_insync_replicas: int | None = None
     consumer_group: str = "shopstream-batcher"
+    # Security of every Kafka client (producer, consumer, admin); see shopstream/kafka_clients.
+    kafka_security_protocol: KafkaSecurityProtocol = "PLAINTEXT"
+    kafka_sasl_mechanism: KafkaSaslMechanism | None = None
+    kafka_sasl_username: SecretStr | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_cafile: Path | None = None
 
     # S3 object store. None → the local S3Proxy on s3_port.
     s3_endpoint_url: str | None = None
@@ -78,10 +104,20 @@ class Settings(BaseSettings):
     mlflow_tracking_uri: str | None = None
     mlflow_port: int = 5000
     experiment_name: str = "shopstream"
+    # Basic-auth credentials of the tracking server (the cluster profile's server requires
+    # them); every MLflow client the project makes gets them as MLFLOW_TRACKING_USERNAME/…
+    mlflow_username: str | None = None
+    mlflow_password: SecretStr | None = None
+    # The cluster profile's PostgreSQL (MLflow's backend store); None → found on PATH or under
+    # /usr/lib/postgresql/*/bin.
+    postgres_bin_dir: Path | None = None
+    postgres_password: SecretStr = SecretStr("shopstream-postgres")
 
-    # Spark.
-    spark_master: str = "local[*]"
+    # Spark. None → local[*] (the cluster profile: its standalone master).
+    spark_master: str | None = None
     spark_driver_memory: str = "4g"
+    spark_executor_memory: str = "768m"
+    spark_worker_memory: str = "1g"
     spark_shuffle_partitions: int = 8
     spark_ui: bool = False
     spark_conf: dict[str, str] = Field(default_factory=dict)
@@ -114,10 +150,10 @@ class Settings(BaseSettings):
     progress_file: Path | None = None
 
     @field_validator("batch_size", "topic_partitions", "topic_replication_factor",
-                     "spark_shuffle_partitions")
+                     "topic_min_insync_replicas", "spark_shuffle_partitions")
     @classmethod
-    def _positive(cls, value: int) -> int:
-        if value < 1:
+    def _positive(cls, value: int | None) -> int | None:
+        if value is not None and value < 1:
             msg = f"must be at least 1, got {value}"
             raise ValueError(msg)
         return value
@@ -129,6 +165,19 @@ class Settings(BaseSettings):
             msg = f"port must be in 1..65535, got {value}"
             raise ValueError(msg)
         return value
+
+    @field_validator("cluster_base_port")
+    @classmethod
+    def _base_port(cls, value: int) -> int:
+        if not 1024 <= value <= 65535 - 60:
+            msg = f"the cluster's base port must be in 1024..65475, got {value}"
+            raise ValueError(msg)
+        return value
+
+    @model_validator(mode="after")
+    def _kafka_security_complete(self) -> Settings:
+        check_kafka_security(self)
+        return self
 
     # ---- effective endpoints -------------------------------------------------------------
     @property
@@ -144,20 +193,65 @@ class Settings(BaseSettings):
         return bool(self.mlflow_tracking_uri)
 
     @property
+    def cluster(self) -> bool:
+        return self.profile == "cluster"
+
+    @property
+    def cluster_ports(self) -> ClusterPorts:
+        return ClusterPorts(self.cluster_base_port)
+
+    @property
     def kafka_bootstrap(self) -> str:
-        return self.kafka_bootstrap_servers or f"{LOCAL_HOST}:{self.kafka_port}"
+        if self.kafka_bootstrap_servers:
+            return self.kafka_bootstrap_servers
+        if self.cluster:
+            ports = self.cluster_ports
+            return ",".join(f"{LOCAL_HOST}:{ports.kafka(n)}" for n in range(1, KAFKA_NODES + 1))
+        return f"{LOCAL_HOST}:{self.kafka_port}"
 
     @property
     def s3_endpoint(self) -> str:
-        return self.s3_endpoint_url or f"http://{LOCAL_HOST}:{self.s3_port}"
+        port = self.cluster_ports.s3 if self.cluster else self.s3_port
+        return self.s3_endpoint_url or f"http://{LOCAL_HOST}:{port}"
 
     @property
     def tracking_uri(self) -> str:
-        return self.mlflow_tracking_uri or f"http://{LOCAL_HOST}:{self.mlflow_port}"
+        port = self.cluster_ports.mlflow if self.cluster else self.mlflow_port
+        return self.mlflow_tracking_uri or f"http://{LOCAL_HOST}:{port}"
+
+    @property
+    def spark_master_url(self) -> str:
+        if self.spark_master:
+            return self.spark_master
+        if self.cluster:
+            return f"spark://{LOCAL_HOST}:{self.cluster_ports.spark_master}"
+        return "local[*]"
+
+    @property
+    def replication_factor(self) -> int:
+        return self.topic_replication_factor or (KAFKA_NODES if self.cluster else 1)
+
+    @property
+    def min_insync_replicas(self) -> int | None:
+        return self.topic_min_insync_replicas or (2 if self.cluster else None)
+
+    @property
+    def mlflow_credentials(self) -> tuple[str, str] | None:
+        """(username, password) for the tracking server, None when it needs none."""
+        if self.mlflow_username and self.mlflow_password is not None:
+            return self.mlflow_username, self.mlflow_password.get_secret_value()
+        if self.cluster and not self.mlflow_external:  # the cluster profile's own server
+            return CLUSTER_MLFLOW_USER, CLUSTER_MLFLOW_PASSWORD
+        return None
+
+    @property
+    def profile_dir(self) -> Path:
+        """The profile's own folder under the data folder (the local profile: the folder)."""
+        return self.data_dir / "cluster" if self.cluster else self.data_dir
 
     @property
     def services_dir(self) -> Path:
-        return self.data_dir / "services"
+        return self.profile_dir / "services"
 
     @property
     def log_root(self) -> Path:
@@ -181,8 +275,19 @@ class Settings(BaseSettings):
             "kafka_bootstrap": self.kafka_bootstrap,
             "s3_endpoint": self.s3_endpoint,
             "tracking_uri": self.tracking_uri,
+            "spark_master": self.spark_master_url,
+            "topic_replication_factor": self.replication_factor,
+            "topic_min_insync_replicas": self.min_insync_replicas,
         }
         return out
+
+    def mlflow_env(self) -> dict[str, str]:
+        """The variables an MLflow client (library or subprocess) reads its credentials from."""
+        credentials = self.mlflow_credentials
+        if credentials is None:
+            return {}
+        return {"MLFLOW_TRACKING_USERNAME": credentials[0],
+                "MLFLOW_TRACKING_PASSWORD": credentials[1]}
 
     def aws_env(self) -> dict[str, str]:
         """Environment variables that point boto3 / MLflow / Hadoop at the object store."""
@@ -193,6 +298,31 @@ class Settings(BaseSettings):
             "AWS_REGION": self.s3_region,
             "MLFLOW_S3_ENDPOINT_URL": self.s3_endpoint,
         }
+
+
+def check_kafka_security(settings: Settings) -> None:
+    """Fail fast on a security setup that no broker would accept (Settings validates with it)."""
+    protocol = settings.kafka_security_protocol
+    if protocol in SASL_PROTOCOLS:
+        missing = [name for name in ("kafka_sasl_mechanism", "kafka_sasl_username",
+                                     "kafka_sasl_password") if getattr(settings, name) is None]
+        if missing:
+            names = ", ".join(f"SHOPSTREAM_{m.upper()}" for m in missing)
+            msg = f"security protocol {protocol} needs {names}: set them, or use PLAINTEXT/SSL"
+            raise ValueError(msg)
+    elif settings.kafka_sasl_mechanism or settings.kafka_sasl_username:
+        msg = (f"SASL settings are given but the security protocol is {protocol}: set "
+               "SHOPSTREAM_KAFKA_SECURITY_PROTOCOL=SASL_SSL (or SASL_PLAINTEXT)")
+        raise ValueError(msg)
+    cafile = settings.kafka_ssl_cafile
+    if cafile is not None:
+        if protocol not in SSL_PROTOCOLS:
+            msg = (f"a CA file is given but the security protocol is {protocol}: set "
+                   "SHOPSTREAM_KAFKA_SECURITY_PROTOCOL=SSL or SASL_SSL")
+            raise ValueError(msg)
+        if not cafile.is_file():
+            msg = f"SHOPSTREAM_KAFKA_SSL_CAFILE {cafile} is not a file"
+            raise ValueError(msg)
 
 
 def load_settings(overrides: dict[str, Any] | None = None) -> Settings:

@@ -11,7 +11,7 @@ import logging
 import os
 from typing import TYPE_CHECKING
 
-from shopstream.settings import PROJECT_ROOT, Settings
+from shopstream.settings import LOCAL_HOST, PROJECT_ROOT, Settings
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -29,7 +29,7 @@ def spark_conf(settings: Settings, app_name: str = "shopstream") -> dict[str, st
     jars = ",".join(str(p) for p in jar_files(settings.jars_dir, "spark"))
     conf = {
         "spark.app.name": app_name,
-        "spark.master": settings.spark_master,
+        "spark.master": settings.spark_master_url,
         "spark.driver.memory": settings.spark_driver_memory,
         "spark.jars": jars,
         "spark.sql.shuffle.partitions": str(settings.spark_shuffle_partitions),
@@ -53,6 +53,9 @@ def spark_conf(settings: Settings, app_name: str = "shopstream") -> dict[str, st
         "spark.hadoop.fs.s3a.committer.magic.enabled": "false",
         "spark.hadoop.mapreduce.fileoutputcommitter.algorithm.version": "2",
     }
+    if not settings.spark_master_url.startswith("local"):
+        # A cluster's executors: the jars above reach each of them through spark.jars.
+        conf["spark.executor.memory"] = settings.spark_executor_memory
     conf.update(settings.spark_conf)
     return conf
 
@@ -68,7 +71,7 @@ def get_spark(settings: Settings, app_name: str = "shopstream") -> SparkSession:
     from pyspark.sql import SparkSession
 
     os.environ.setdefault("PYSPARK_PYTHON", _python())
-    if settings.spark_master.startswith("local"):
+    if settings.spark_master_url.startswith(("local", f"spark://{LOCAL_HOST}:")):
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     builder = SparkSession.builder
     for key, value in spark_conf(settings, app_name).items():

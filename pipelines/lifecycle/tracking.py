@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from pipelines.data.selection import LoadedEvents
 from pipelines.lifecycle.descriptions import TrainingData
 from shopstream.contracts import PRODUCTION_ALIAS
-from shopstream.mlflow_links import model_version_url, run_url
+from shopstream.mlflow_links import export_credentials, model_version_url, run_url
 from shopstream.settings import PROJECT_ROOT, Settings
 
 if TYPE_CHECKING:
@@ -50,6 +50,7 @@ def configure(settings: Settings) -> str:
     # mlflow prints a "View run" link to stdout when a run ends; stdout belongs to our CLI
     # (one JSON object with --json), and the run ids are in its output anyway.
     os.environ.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")
+    export_credentials(settings)
     parent = project_run_id()
     # Under `mlflow run` the project run lives on the server mlflow run was pointed at.
     uri = os.environ.get("MLFLOW_TRACKING_URI") if parent else None
@@ -76,6 +77,7 @@ def client(settings: Settings) -> MlflowClient:
     from mlflow.tracking import MlflowClient
 
     configure_uri = mlflow.get_tracking_uri() if project_run_id() else None
+    export_credentials(settings)
     return MlflowClient(tracking_uri=configure_uri or settings.tracking_uri)
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from infra import stack
-from infra.errors import PortTakenError, StartupTimeoutError
+from infra.errors import PortTakenError, StackError, StartupTimeoutError
 from infra.process import live_pid
 from infra.services import Launch, Service
 from shopstream.settings import Settings
@@ -171,3 +171,29 @@ def test_readiness_wait_watches_the_spawned_pid_not_its_command_line(
 
     psutil.Process(pid).wait(timeout=10)
     assert not alive(pid)
+
+
+def test_cluster_profile_without_postgres_fails_before_starting_anything(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from infra.errors import ToolMissingError
+
+    settings = Settings(data_dir=tmp_path, profile="cluster", postgres_bin_dir=tmp_path / "none",
+                        _env_file=None)  # type: ignore[call-arg]
+    launched: list[str] = []
+    monkeypatch.setattr("infra.stack.spawn", lambda argv, **_: launched.append(argv[0]) or 0)
+    with pytest.raises(ToolMissingError, match="apt-get install postgresql"):
+        stack.up(settings)
+    assert launched == []
+
+
+def test_cluster_profile_lists_every_node_in_start_order(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, profile="cluster",
+                        _env_file=None)  # type: ignore[call-arg]
+    names = [s.name for s in stack.resolve(settings)]
+    assert names == ["kafka-1", "kafka-2", "kafka-3", "s3", "postgres", "spark-master",
+                     "spark-worker-1", "spark-worker-2", "mlflow"]
+    assert [s.name for s in stack.resolve(settings, ["spark"])] == \
+        ["spark-master", "spark-worker-1", "spark-worker-2"]
+    assert [s.name for s in stack.resolve(settings, ["kafka-2"])] == ["kafka-2"]
+    with pytest.raises(StackError, match="unknown service"):
+        stack.resolve(settings.model_copy(update={"profile": "local"}), ["spark"])

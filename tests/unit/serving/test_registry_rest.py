@@ -26,11 +26,13 @@ RUN_METRICS = [{"key": "hr_at_10", "value": 0.09, "step": 0},
 class FakeTracking(BaseHTTPRequestHandler):
     answers: ClassVar[dict[str, tuple[int, Any]]] = {}
     seen: ClassVar[list[dict[str, list[str]]]] = []
+    auths: ClassVar[list[str]] = []  # the Authorization header of each request
 
     def do_GET(self) -> None:
         url = urlparse(self.path)
         query = parse_qs(url.query)
         self.seen.append({"path": [url.path], **query})
+        self.auths.append(self.headers.get("Authorization", ""))
         key = query["run_id"][0] if url.path.endswith("/runs/get") else query["name"][0]
         status, body = self.answers.get(key, (404, {"error_code": "RESOURCE_DOES_NOT_EXIST"}))
         data = json.dumps(body).encode()
@@ -53,6 +55,7 @@ def tracking() -> Iterator[str]:
                             "broken": (500, {"error_code": "INTERNAL_ERROR"}),
                             "abc": (200, {"run": {"data": {"metrics": RUN_METRICS}}})}
     FakeTracking.seen = []
+    FakeTracking.auths = []
     yield f"http://127.0.0.1:{server.server_address[1]}/"
     server.shutdown()
 
@@ -100,3 +103,15 @@ def test_server_error_is_reported_not_taken_for_no_model(tracking: str) -> None:
 def test_unreachable_tracking_server_says_so() -> None:
     with pytest.raises(RegistryUnavailableError, match="tracking server up"):
         RegistryReader("http://127.0.0.1:9", "production", timeout_s=2).production("x")
+
+
+def test_credentials_go_with_every_request_as_basic_auth(tracking: str) -> None:
+    import base64
+
+    reader = RegistryReader(tracking, "production", credentials=("ci-user", "pw-123456789"))
+    assert reader.production("recommender") is not None
+    expected = "Basic " + base64.b64encode(b"ci-user:pw-123456789").decode()
+    assert FakeTracking.auths == [expected, expected]  # the alias, then the run's metrics
+    FakeTracking.auths = []
+    RegistryReader(tracking, "production").production("recommender")
+    assert FakeTracking.auths == ["", ""]
