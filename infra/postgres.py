@@ -9,12 +9,15 @@ to run as root: as root it runs as the `postgres` user (or `nobody`), which then
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import os
 import pwd
 import shutil
 import signal
+import stat
 import subprocess
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -93,7 +96,13 @@ class PostgresService(Service):
 
     @property
     def pgdata(self) -> Path:
-        return self.home / "pgdata"
+        """<home>/pgdata; as root, when the user PostgreSQL runs as cannot reach <home> (a
+        project cloned under a private folder), a folder of its own in the temp directory."""
+        _, user = run_as_prefix()
+        if user is None or reachable_by(self.home, user):
+            return self.home / "pgdata"
+        digest = hashlib.sha256(str(self.home.resolve()).encode()).hexdigest()[:12]
+        return Path(tempfile.gettempdir()) / f"shopstream-postgres-{digest}" / "pgdata"
 
     def check(self) -> None:
         postgres_bin_dir(self.settings)
@@ -103,13 +112,17 @@ class PostgresService(Service):
         bin_dir = postgres_bin_dir(self.settings)
         prefix, user = run_as_prefix()
         self.home.mkdir(parents=True, exist_ok=True)
+        base = self.pgdata.parent
+        base.mkdir(parents=True, exist_ok=True)
         if (self.pgdata / "PG_VERSION").exists():
             return
-        pwfile = self.home / "initdb.pw"
+        if base != self.home:
+            logger.info("PostgreSQL's user cannot reach %s; its data goes to %s", self.home, base)
+        pwfile = base / "initdb.pw"
         pwfile.write_text(self.settings.postgres_password.get_secret_value() + "\n")
         pwfile.chmod(0o600)
         if user is not None:  # initdb (as that user) writes pgdata here and reads the file
-            _chown(self.home, user)
+            _chown(base, user)
             _chown(pwfile, user)
         argv = [*prefix, str(bin_dir / "initdb"), "-D", str(self.pgdata), "-U", PG_USER,
                 "-E", "UTF8", "--auth-host=scram-sha-256", "--auth-local=peer",
@@ -160,6 +173,24 @@ class PostgresService(Service):
     def database_uri(self, dbname: str) -> str:
         """A SQLAlchemy URI without the password (libpq reads PGPASSWORD from the env)."""
         return f"postgresql+psycopg2://{PG_USER}@{LOCAL_HOST}:{self.port}/{dbname}"
+
+
+def reachable_by(folder: Path, user: str) -> bool:
+    """Whether `user` may enter every folder above `folder` (the execute bit that applies)."""
+    entry = pwd.getpwnam(user)
+    for parent in folder.resolve().parents:
+        if not parent.exists():  # created later, by root, with the usual 0755
+            continue
+        st = parent.stat()
+        if st.st_uid == entry.pw_uid:
+            bit = stat.S_IXUSR
+        elif st.st_gid == entry.pw_gid:
+            bit = stat.S_IXGRP
+        else:
+            bit = stat.S_IXOTH
+        if not st.st_mode & bit:
+            return False
+    return True
 
 
 def _chown(path: Path, user: str) -> None:

@@ -120,6 +120,9 @@ def cluster(settings: Settings) -> Iterator[Cluster]:
         yield Cluster(cluster_settings)
     finally:
         stack.down(cluster_settings)
+        from infra.postgres import PostgresService
+
+        shutil.rmtree(PostgresService(cluster_settings).pgdata.parent, ignore_errors=True)
         shutil.rmtree(folder, ignore_errors=True)
 
 
