@@ -57,6 +57,9 @@ def configure(settings: Settings) -> str:
     if uri and uri.rstrip("/") != settings.tracking_uri.rstrip("/"):
         _warn_other_store(uri, settings.tracking_uri)
     mlflow.set_tracking_uri(uri or settings.tracking_uri)
+    # The registry follows the tracking server: a registry URI set earlier in this process
+    # (mlflow keeps it, and MLFLOW_REGISTRY_URI, until replaced) must not outlive it.
+    mlflow.set_registry_uri(uri or settings.tracking_uri)
     if parent:  # log into the project run's experiment (start_run checks they match)
         experiment_id = str(mlflow.get_run(parent).info.experiment_id)
         mlflow.set_experiment(experiment_id=experiment_id)

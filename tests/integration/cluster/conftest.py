@@ -94,6 +94,22 @@ class Cluster:
         return dict(json.loads(done.stdout))
 
 
+@pytest.fixture(autouse=True)
+def _leave_no_cluster_settings_behind(settings: Settings) -> Iterator[None]:
+    """The tests here point this process's MLflow client (tracking and registry URIs, the
+    MLFLOW_* and credential variables mlflow.set_* and export_credentials write) at the
+    cluster; the suite's later tests, and the processes they start, must find the local stack
+    again."""
+    import mlflow
+
+    saved = dict(os.environ)
+    yield
+    mlflow.set_tracking_uri(settings.tracking_uri)
+    mlflow.set_registry_uri(settings.tracking_uri)
+    os.environ.clear()
+    os.environ.update(saved)
+
+
 @pytest.fixture(scope="session")
 def cluster(settings: Settings) -> Iterator[Cluster]:
     """The whole cluster profile answering; stopped (and its folder removed) at the end."""
