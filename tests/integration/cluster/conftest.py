@@ -110,9 +110,11 @@ def _leave_no_cluster_settings_behind(settings: Settings) -> Iterator[None]:
     os.environ.update(saved)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def cluster(settings: Settings) -> Iterator[Cluster]:
-    """The whole cluster profile answering; stopped (and its folder removed) at the end."""
+    """The whole cluster profile answering; stopped (and its folder removed) after the last
+    test of this package (it has an __init__.py for that), so the rest of the suite does not
+    share the machine's memory with its dozen processes."""
     from infra.postgres import postgres_bin_dir
 
     try:
