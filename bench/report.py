@@ -146,8 +146,9 @@ def bench_section(title: str, data: dict[str, Any] | None, script: str) -> list[
 def training_section(demo: dict[str, Any] | None, bench: dict[str, Any] | None) -> list[str]:
     lines = ["### Models (last `shopstream train`, held-out later period)", ""]
     models = ((demo or {}).get("train") or {}).get("models")
-    how = ("by the last `make demo`: a retrain from the object store's batches (read over s3a, "
-           "deduplicated), each new version rescored against its champion")
+    how = ("by the last `make demo`, from the object store's batches (read over s3a, "
+           "deduplicated); a version after the first is promoted through the validation gate "
+           "against its champion")
     if not models and bench and bench.get("runs"):
         how = "by bench/pipelines_bench.py (first versions, from events.csv)"
         demo = {"train": bench["runs"][0].get("result") or {}}
