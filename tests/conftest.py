@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import uuid
 from pathlib import Path
 
@@ -35,3 +36,13 @@ def real_sample_dir() -> Path:
     if not SHARED_DATA.exists():
         pytest.skip(f"real sample data not found at {SHARED_DATA}")
     return SHARED_DATA
+
+
+def port_is_free(port: int) -> bool:
+    """Whether a listener could bind 127.0.0.1:port now."""
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True

@@ -8,7 +8,9 @@ Promotion reads the same files back (:func:`version_profile`) to name a shift ab
 
 from __future__ import annotations
 
+import functools
 import logging
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -24,11 +26,16 @@ REPORT_HTML = "data_report.html"
 
 def version_profile(settings: Settings, name: str, version: str) -> DataProfile | None:
     """The data profile the version's training run logged; None for a run without one."""
+    run_id = version_run_id(settings, name, version)
+    return run_profile(run_id) if run_id else None
+
+
+@functools.lru_cache(maxsize=8)
+def run_profile(run_id: str) -> DataProfile | None:
+    """A run's logged profile (downloaded once per process: training reads the champion's,
+    and promotion right after reads it again). Read-only."""
     import mlflow
 
-    run_id = version_run_id(settings, name, version)
-    if not run_id:
-        return None
     target = Path(tempfile.mkdtemp(prefix="shopstream-profile-"))
     try:
         for file in (PROFILE_FILE, ITEM_COUNTS_FILE):
@@ -36,8 +43,10 @@ def version_profile(settings: Settings, name: str, version: str) -> DataProfile 
                                                 artifact_path=f"{REPORT_DIR}/{file}")
         return DataProfile.load(target)
     except Exception:  # a run from before data reports, or a hand-made model
-        logger.info("%s v%s has no data report; no shift to compute", name, version)
+        logger.info("run %s has no data report; no shift to compute", run_id)
         return None
+    finally:
+        shutil.rmtree(target, ignore_errors=True)
 
 
 def champion_reference(settings: Settings, name: str) -> Reference | None:

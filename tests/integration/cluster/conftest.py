@@ -11,7 +11,6 @@ import json
 import os
 import random
 import shutil
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -24,18 +23,9 @@ from infra import stack
 from infra.errors import ToolMissingError
 from shopstream.profiles import PORT_BLOCK
 from shopstream.settings import PROJECT_ROOT, Settings
-from tests.conftest import unique
+from tests.conftest import port_is_free, unique
 
 SHOPSTREAM = str(PROJECT_ROOT / ".venv" / "bin" / "shopstream")
-
-
-def _free(port: int) -> bool:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 def free_base_port(avoid: set[int]) -> int:
@@ -43,7 +33,7 @@ def free_base_port(avoid: set[int]) -> int:
     for _ in range(200):
         base = random.randint(20000, 32000 - PORT_BLOCK)
         block = range(base, base + PORT_BLOCK)
-        if not avoid.intersection(block) and all(_free(p) for p in block):
+        if not avoid.intersection(block) and all(port_is_free(p) for p in block):
             return base
     msg = f"no block of {PORT_BLOCK} free ports found"
     raise RuntimeError(msg)

@@ -6,10 +6,7 @@ entry points' default data selection (the whole batch index) has something to re
 
 from __future__ import annotations
 
-import io
 import os
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,11 +14,12 @@ from typing import Any
 import pytest
 
 from shopstream import contracts
-from shopstream.settings import PROJECT_ROOT, Settings
+from shopstream.settings import Settings
 from tests.conftest import unique
+from tests.integration.mlflow_project import mlflow_run as run_project
+from tests.integration.mlflow_project import store_as_batches
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
-BATCH_ROWS = 10_000
 SMALL = {"als_alphas": "20", "als_max_iter": "4", "num_trees": "8", "max_depth": "5",
          "k_max": "4"}
 
@@ -29,52 +27,18 @@ SMALL = {"als_alphas": "20", "als_max_iter": "4", "num_trees": "8", "max_depth":
 @pytest.fixture(scope="module")
 def batch_settings(live_stack: Settings, small_events_file: Path) -> Settings:
     """The small history as parquet batches + index entries in a fresh bucket."""
-    import pandas as pd
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    from infra.s3 import ensure_buckets, s3_client
-    from ingestion.batch_index import BatchEntry, write_entry
+    from infra.s3 import ensure_buckets
 
     settings = live_stack.model_copy(update={"events_bucket": unique("test-mlflow-run")})
     ensure_buckets(settings, (settings.events_bucket,))
-    client = s3_client(settings)
-    frame = pd.read_csv(small_events_file)
-    frame[contracts.SEQ] = range(1, len(frame) + 1)
-    frame[contracts.SOURCE] = "small"
-    frame[contracts.KAFKA_PARTITION] = 0
-    frame[contracts.KAFKA_OFFSET] = frame[contracts.SEQ] - 1
-    for number, start in enumerate(range(0, len(frame), BATCH_ROWS), start=1):
-        part = frame.iloc[start:start + BATCH_ROWS]
-        table = pa.Table.from_pandas(part, schema=contracts.batch_schema(), preserve_index=False)
-        body = io.BytesIO()
-        pq.write_table(table, body)
-        key = f"{settings.batches_prefix}/part-{number:06d}.parquet"
-        client.put_object(Bucket=settings.events_bucket, Key=key, Body=body.getvalue())
-        offsets = [int(part[contracts.KAFKA_OFFSET].min()), int(part[contracts.KAFKA_OFFSET].max())]
-        write_entry(client, settings, BatchEntry(
-            number=number, key=key, format="parquet", rows=len(part), offsets={"0": offsets},
-            min_ts=None, max_ts=None, sha256=f"small-{number}",
-            created_at="2026-01-01T00:00:00Z"))
+    store_as_batches(settings, small_events_file)
     return settings
 
 
 def mlflow_run(settings: Settings, entry: str, experiment: str, **params: str) -> str:
-    """`mlflow run . -e entry --env-manager local -P k=v …`; returns its stderr."""
-    bin_dir = Path(sys.executable).parent
-    argv = [str(bin_dir / "mlflow"), "run", ".", "-e", entry, "--env-manager", "local",
-            "--experiment-name", experiment]
-    for key, value in params.items():
-        argv += ["-P", f"{key}={value}"]
-    inherited = {k: v for k, v in os.environ.items()
-                 if k not in {"MLFLOW_EXPERIMENT_ID", "MLFLOW_EXPERIMENT_NAME", "MLFLOW_RUN_ID"}}
-    env = {**inherited, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
-           "MLFLOW_TRACKING_URI": settings.tracking_uri,
-           "SHOPSTREAM_EVENTS_BUCKET": settings.events_bucket}
-    done = subprocess.run(argv, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True,
-                          timeout=900, check=False)
-    assert done.returncode == 0, f"{' '.join(argv)} failed:\n{done.stderr[-4000:]}"
-    return done.stderr
+    """`mlflow run . -e entry …` from this process's environment; returns its stderr."""
+    return run_project(settings, entry, experiment, os.environ,
+                       {"SHOPSTREAM_EVENTS_BUCKET": settings.events_bucket}, **params)
 
 
 def _client(settings: Settings) -> Any:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,18 +21,10 @@ from serving.config import ROLES
 from serving.launch import read_summary, serve_argv
 from serving.sample_models import register_sample
 from shopstream.settings import Settings
+from tests.conftest import port_is_free
 
 VENV_BIN = Path(sys.executable).parent
 SERVE_TIMEOUT_S = 240.0
-
-
-def _free(port: int) -> bool:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 def free_port_block(n: int) -> int:
@@ -42,7 +33,7 @@ def free_port_block(n: int) -> int:
 
     for _ in range(200):
         base = random.randint(20000, 32000)  # below the ephemeral range
-        if all(_free(base + i) for i in range(n)):
+        if all(port_is_free(base + i) for i in range(n)):
             return base
     msg = f"no block of {n} free ports found"
     raise RuntimeError(msg)
