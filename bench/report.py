@@ -6,6 +6,7 @@
 Inputs (each optional; a missing one is reported as "not run yet"):
 - bench/results/ingestion.json  from bench/ingestion_bench.py
 - bench/results/pipelines.json  from bench/pipelines_bench.py
+- bench/results/layout.json     from bench/commit_compare.py BASE HEAD
 - bench/results/serving.json    from bench/serving_bench.py
 - bench/results/cluster.json    from bench/cluster_bench.py
 - bench/results/demo.json       from `shopstream demo` (the training metrics of the last run)
@@ -28,6 +29,8 @@ START, END = "<!-- results:start -->", "<!-- results:end -->"
 BENCHES = (
     ("Ingestion", "ingestion.json", "bench/ingestion_bench.py"),
     ("Training", "pipelines.json", "bench/pipelines_bench.py"),
+    ("Pipelines layout refactor: two commits, same data and seed", "layout.json",
+     "bench/commit_compare.py"),
     ("Serving", "serving.json", "bench/serving_bench.py"),
     ("Cluster profile", "cluster.json", "bench/cluster_bench.py"),
 )

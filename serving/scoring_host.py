@@ -127,11 +127,14 @@ def cache_key(name: str, version: str, run_id: str | None) -> str:
 
 
 def load_app(local_path: str) -> Any:
-    """MLflow's scoring app over the pyfunc at local_path (as mlflow.pyfunc.scoring_server.app)."""
+    """MLflow's scoring app over the pyfunc at local_path (as mlflow.pyfunc.scoring_server.app),
+    its timeout middleware in pure ASGI (serving.scoring_app)."""
     from mlflow.pyfunc import scoring_server
 
+    from serving.scoring_app import scoring_app
+
     model = scoring_server.load_model_with_mlflow_config(local_path)
-    return scoring_server.init(model)
+    return scoring_app(model)
 
 
 def bind(host: str, port: int) -> socket.socket:
