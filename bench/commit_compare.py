@@ -23,14 +23,13 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from proc_tree import tree_cpu_s, tree_rss
+from proc_tree import run_watched
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_EVENTS = ROOT / "data" / "bench" / "events_models_2756101.csv"
@@ -49,25 +48,16 @@ def run_once(label: str, tree: Path, events: Path, log: Path) -> dict[str, Any]:
     cmd = [sys.executable, *training_module(tree), "--models", "all", "--events-file",
            str(events), "--name-prefix", f"{tag}-", "--json"]
     env = {**os.environ, "PYTHONPATH": str(tree), "SHOPSTREAM_EXPERIMENT_NAME": tag}
-    started = time.perf_counter()
-    with log.open("w") as err:
-        proc = subprocess.Popen(cmd, cwd=tree, env=env, stdout=subprocess.PIPE, stderr=err,
-                                text=True)
-        peak = cpu = 0.0
-        while proc.poll() is None:
-            peak = max(peak, tree_rss(proc.pid))
-            cpu = max(cpu, tree_cpu_s(proc.pid))
-            time.sleep(0.5)
-    out = proc.stdout.read() if proc.stdout else ""
-    lines = [ln for ln in out.splitlines() if ln.startswith("{")]
-    if proc.returncode != 0 or not lines:
+    run = run_watched(cmd, tree, env, log)
+    line = run.last_json_line()
+    if run.returncode != 0 or line is None:
         tail = "\n".join(log.read_text().splitlines()[-30:])
-        raise SystemExit(f"{label} training failed (rc {proc.returncode}); its stderr:\n{tail}")
-    result = json.loads(lines[-1])
+        raise SystemExit(f"{label} training failed (rc {run.returncode}); its stderr:\n{tail}")
+    result = json.loads(line)
     metrics = {f"{model}.{name}": value for model, info in result["models"].items()
                for name, value in info["metrics"].items()}
-    return {"commit": label, "seconds": round(time.perf_counter() - started, 1),
-            "cpu_seconds": round(cpu, 1), "peak_rss_mb": round(peak / 2**20),
+    return {"commit": label, "seconds": round(run.seconds, 1),
+            "cpu_seconds": round(run.cpu_s, 1), "peak_rss_mb": round(run.peak_rss / 2**20),
             "load_after": [round(x, 2) for x in os.getloadavg()], "metrics": metrics}
 
 

@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
+import os
 import sys
-import time
 import uuid
 from pathlib import Path
 
-from proc_tree import tree_cpu_s, tree_rss
+from proc_tree import run_watched
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -35,24 +34,15 @@ def entries() -> dict[str, list[str]]:
 def run_entry(name: str, events: Path, tag: str) -> dict[str, object]:
     cmd = [sys.executable, "-m", "pipelines", "train", *entries()[name], "--events-file",
            str(events), "--name-prefix", f"bench-{tag}-", "--json"]
-    env = {**__import__("os").environ, "SHOPSTREAM_EXPERIMENT_NAME": f"bench-pipelines-{tag}"}
-    started = time.perf_counter()
+    env = {**os.environ, "SHOPSTREAM_EXPERIMENT_NAME": f"bench-pipelines-{tag}"}
     log = ROOT / "data" / "bench" / f"pipelines_{name}.log"  # the run's stderr, for failures
-    with log.open("w") as err:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=err,
-                                text=True)
-        peak = cpu = 0.0
-        while proc.poll() is None:
-            peak = max(peak, tree_rss(proc.pid))
-            cpu = max(cpu, tree_cpu_s(proc.pid))  # last reading before exit: within 0.5 s
-            time.sleep(0.5)
-    out = proc.stdout.read() if proc.stdout else ""
-    lines = [ln for ln in out.splitlines() if ln.startswith("{")]
+    run = run_watched(cmd, ROOT, env, log)
+    line = run.last_json_line()
     row: dict[str, object] = {
-        "entry": name, "seconds": round(time.perf_counter() - started, 1),
-        "peak_rss_mb": round(peak / 2**20), "cpu_seconds": round(cpu, 1),
-        "rc": proc.returncode, "result": json.loads(lines[-1]) if lines else None}
-    if proc.returncode != 0:
+        "entry": name, "seconds": round(run.seconds, 1),
+        "peak_rss_mb": round(run.peak_rss / 2**20), "cpu_seconds": round(run.cpu_s, 1),
+        "rc": run.returncode, "result": json.loads(line) if line else None}
+    if run.returncode != 0:
         row["stderr_tail"] = log.read_text().splitlines()[-40:]
     return row
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import subprocess
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import psutil
@@ -63,3 +67,34 @@ def tree_memory(pid: int) -> dict[str, Any]:
             continue
     return {"rss_mb": round(sum(r["rss_mb"] for r in rows), 1),
             "pss_mb": round(sum(r["pss_mb"] for r in rows), 1), "processes": rows}
+
+
+@dataclass(frozen=True)
+class WatchedRun:
+    """A finished command: its exit code, stdout, wall seconds, and the tree's peak RSS bytes
+    and CPU seconds (sampled every 0.5 s: the last reading is within 0.5 s of the exit)."""
+
+    returncode: int
+    stdout: str
+    seconds: float
+    peak_rss: float
+    cpu_s: float
+
+    def last_json_line(self) -> str | None:
+        lines = [ln for ln in self.stdout.splitlines() if ln.startswith("{")]
+        return lines[-1] if lines else None
+
+
+def run_watched(cmd: Sequence[str], cwd: Path, env: Mapping[str, str], log: Path) -> WatchedRun:
+    """Run cmd (stderr to `log`) and sample its process tree's memory and CPU until it exits."""
+    started = time.perf_counter()
+    with log.open("w") as err:
+        proc = subprocess.Popen(list(cmd), cwd=cwd, env=dict(env), stdout=subprocess.PIPE,
+                                stderr=err, text=True)
+        peak = cpu = 0.0
+        while proc.poll() is None:
+            peak = max(peak, tree_rss(proc.pid))
+            cpu = max(cpu, tree_cpu_s(proc.pid))
+            time.sleep(0.5)
+    out = proc.stdout.read() if proc.stdout else ""
+    return WatchedRun(proc.returncode, out, time.perf_counter() - started, peak, cpu)

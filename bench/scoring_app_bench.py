@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from serving_bench import ROLE_OF, pick_models
 from serving_bench_lib import BENCH_DIR, direct_requests, free_port_block, load_measured, stop
+from serving_floor import known_visitors
 
 from serving.config import ROLES
 from shopstream.contracts import RECOMMENDER
@@ -77,14 +78,6 @@ def model_dirs(settings: Settings, names: dict[str, str]) -> dict[str, str]:
     os.environ.update(settings.aws_env())
     mlflow.set_tracking_uri(settings.tracking_uri)
     return {role: download_artifacts(f"models:/{names[role]}@production") for role in ROLES}
-
-
-def known_visitors(recommender_dir: str, n: int = 50) -> list[int]:
-    """Visitors the recommender knows (direct_requests alternates them with strangers)."""
-    import mlflow.pyfunc
-
-    arrays = mlflow.pyfunc.load_model(recommender_dir).unwrap_python_model().arrays
-    return [int(v) for v in arrays.user_ids[:n]] or [1]
 
 
 def measure(role: str, model_dir: str, requests: list[dict[str, Any]], rounds: int,
@@ -140,7 +133,11 @@ def main() -> None:
     settings = Settings()
     names, source = pick_models(settings)
     dirs = model_dirs(settings, names)
-    requests = direct_requests(known_visitors(dirs[RECOMMENDER]))
+    import mlflow.pyfunc
+
+    recommender = mlflow.pyfunc.load_model(dirs[RECOMMENDER]).unwrap_python_model()
+    requests = direct_requests(known_visitors({RECOMMENDER: recommender}))
+    del recommender
     endpoint_of = {role: endpoint for endpoint, role in ROLE_OF.items()}
     results = [measure(role, dirs[role], requests[endpoint_of[role]], args.rounds,
                        args.duration) for role in ROLES]
