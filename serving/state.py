@@ -20,6 +20,7 @@ class RouterState:
     metrics: RouterMetrics = field(default_factory=RouterMetrics)
     events: EventSource = field(default=lambda: [])
     extra: dict[str, Any] = field(default_factory=dict)
+    hot_answers: int = 0  # requests serving.hot_routes answered without FastAPI
 
     def upstream(self, role: str) -> Upstream:
         return self.upstreams[role]

@@ -134,19 +134,26 @@ def served_clusters(arrays: SegmentationArrays, counts: np.ndarray) -> np.ndarra
     return served_labels(arrays, np.column_stack([counts, ratios_from_counts(counts)]))
 
 
+def _numbers(frame: pd.DataFrame, name: str, dtype: type) -> np.ndarray:
+    """A column as numbers, without pandas' per-value conversion when it holds numbers
+    already (the scoring server's usual case; this runs once per request)."""
+    column = frame[name]
+    if column.dtype.kind in ("biuf" if dtype is np.float64 else "iu"):
+        return column.to_numpy(dtype=dtype)
+    numbers = pd.to_numeric(column, errors="coerce")
+    return (numbers.to_numpy(dtype=np.float64) if dtype is np.float64
+            else numbers.fillna(-1).astype(dtype).to_numpy())
+
+
 def resolve_features(arrays: SegmentationArrays, frame: pd.DataFrame) -> tuple[
     np.ndarray, np.ndarray, np.ndarray, np.ndarray
 ]:
     """(features (n, 7) with NaN rows for unknown lookups, known mask, lookup mask, snapshot
     row per input row: -1 unless the row was a lookup of a known visitor)."""
     require_columns(frame, SEGMENT_FEATURES, "user_segmentation")
-    given = frame[list(SEGMENT_FEATURES)]
-    try:  # the usual case, numbers already: no per-column conversion
-        features = given.to_numpy(dtype=np.float64)
-    except (TypeError, ValueError):
-        features = given.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=np.float64)
-    ids = (pd.to_numeric(frame[VISITORID], errors="coerce").fillna(-1).astype(np.int64).to_numpy()
-           if VISITORID in frame.columns else np.full(len(frame), -1, dtype=np.int64))
+    features = np.column_stack([_numbers(frame, name, np.float64) for name in SEGMENT_FEATURES])
+    ids = (_numbers(frame, VISITORID, np.int64) if VISITORID in frame.columns
+           else np.full(len(frame), -1, dtype=np.int64))
     known, rows = arrays.lookup(ids)
     lookup = (features[:, :4] == -1).all(axis=1)
     use_snapshot = lookup & known

@@ -62,3 +62,24 @@ def test_lookup_returns_stored_distinct_items(tmp_path: Path) -> None:
         _row(43, [-1, -1, -1, -1], [0.0, 0.0, 0.0]),   # lookup, unknown
     ]))
     assert out["distinct_items"].tolist() == [25, -1, -1]
+
+
+def test_numbers_as_text_or_floats_resolve_like_numbers() -> None:
+    from pipelines.models.user_segmentation.pyfunc import SegmentationArrays, resolve_features
+
+    arrays = SegmentationArrays(mean=np.zeros(7), std=np.ones(7), centroids=np.zeros((1, 7)),
+                                snapshot_ids=np.array([42]),
+                                snapshot_counts=np.array([[60, 40, 12, 6]]))
+    numbers = pd.DataFrame([_row(-1, [3, 3, 0, 0], [1.0, 0.0, 0.0]),
+                            _row(42, [-1, -1, -1, -1], [0.0, 0.0, 0.0])])
+    as_text = numbers.astype(str)
+    float_ids = numbers.assign(visitorid=numbers["visitorid"].astype(float))
+    garbage = as_text.assign(total_views=["x", "-1"], visitorid=["y", "42"])
+    want = resolve_features(arrays, numbers)
+    assert want[1].tolist() == [False, True] and want[0][1, 0] == 60
+    for frame in (as_text, float_ids):
+        got = resolve_features(arrays, frame)
+        for g, w in zip(got, want, strict=True):
+            np.testing.assert_array_equal(g, w)
+    features, known, _, _ = resolve_features(arrays, garbage)
+    assert np.isnan(features[0, 1]) and known.tolist() == [False, True]
