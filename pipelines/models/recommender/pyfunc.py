@@ -223,11 +223,13 @@ def neighbour_scores(
         if row >= len(arrays.neighbour_keys) or arrays.neighbour_keys[row] != item:
             continue
         weight = decay ** (n - 1 - pos)
-        pairs = zip(arrays.neighbour_items[row], arrays.neighbour_scores[row], strict=True)
+        # tolist(): Python numbers once per row instead of a numpy scalar per neighbour
+        pairs = zip(arrays.neighbour_items[row].tolist(), arrays.neighbour_scores[row].tolist(),
+                    strict=True)
         for nb, score in pairs:
             if nb < 0:
                 break
-            totals[int(nb)] = totals.get(int(nb), 0.0) + weight * float(score)
+            totals[nb] = totals.get(nb, 0.0) + weight * score
     return totals
 
 
