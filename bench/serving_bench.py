@@ -49,6 +49,7 @@ from serving_bench_lib import (
     start_serve,
     start_spark_app,
     stop,
+    upstream_counts,
     warm_up,
 )
 from serving_bench_rows import note_for, rows_for
@@ -95,7 +96,12 @@ def run_router_and_direct(serve_pid: int, summary: dict[str, Any], known: list[i
     router, direct, c1 = {}, {}, {}
     for endpoint, reqs in router_requests(known).items():
         logger.info("router %s …", endpoint)
+        role = ROLE_OF[endpoint]
+        rows0, calls0 = upstream_counts(summary["router"]).get(role, (0.0, 0.0))
         router[endpoint] = load_measured(serve_pid, summary["router"], reqs, conc, dur)
+        rows1, calls1 = upstream_counts(summary["router"]).get(role, (0.0, 0.0))
+        if calls1 > calls0:  # how well the router coalesced requests into /invocations calls
+            router[endpoint]["rows_per_invocation"] = round((rows1 - rows0) / (calls1 - calls0), 1)
     for endpoint, reqs in direct_requests(known).items():
         info = summary["models"][ROLE_OF[endpoint]]
         logger.info("direct %s at %s …", endpoint, info["url"])

@@ -118,6 +118,23 @@ def load_measured(pid: int, base: str, requests: list[dict[str, Any]], conc: int
     return result
 
 
+def upstream_counts(base: str) -> dict[str, tuple[float, float]]:
+    """role → (rows, /invocations calls) the router has sent so far, from its /metrics."""
+    import httpx
+    from prometheus_client.parser import text_string_to_metric_families
+
+    counts: dict[str, list[float]] = {}
+    text = httpx.get(f"{base}/metrics", timeout=10).text
+    for family in text_string_to_metric_families(text):
+        which = {"shopstream_upstream_rows": 0, "shopstream_upstream_batches": 1}.get(family.name)
+        if which is None:
+            continue
+        for sample in family.samples:
+            if sample.name.endswith("_total"):
+                counts.setdefault(sample.labels["role"], [0.0, 0.0])[which] = sample.value
+    return {role: (rows, calls) for role, (rows, calls) in counts.items()}
+
+
 def load(base: str, requests: list[dict[str, Any]], conc: int, dur: float,
          tool: str = "auto", timeout: float = 5.0) -> dict[str, Any]:
     """Run the load generator in its own process; returns its JSON result."""

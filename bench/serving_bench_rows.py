@@ -77,6 +77,11 @@ def load_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
                      "ours": r.get("server_cpu_ms_per_request"),
                      "baseline": r.get("projected_rps_2_cores"), "ratio": None,
                      "target": None, "met": None})
+        if "rows_per_invocation" in r:
+            rows.append({"measure": f"{_route(ep)} rows per /invocations call via router "
+                         f"(c={conc}, concurrent requests coalesced); baseline: direct, one "
+                         "row per call", "ours": r["rows_per_invocation"], "baseline": 1,
+                         "ratio": None, "target": None, "met": None})
         one, straight = c1.get(f"router_{ep}") or {}, c1.get(f"direct_{ep}") or {}
         fl = floor.get(ep) or {}
         numpy = (f", numpy top-k over the catalogue {fl['numpy_top_k_p50_ms']}"
