@@ -10,12 +10,12 @@ from fastapi import FastAPI, Request, status
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute, APIRouter
+from fastapi.routing import APIRouter
 
 from serving.config import MAX_BODY_BYTES
 from serving.deps import ApiKeyDep
 from serving.errors import ModelResponseError, ModelUnavailableError
-from serving.hot_routes import HOT_PATHS, HotRoutes
+from serving.hot_routes import HotRoutes
 from serving.middleware import RouterMiddleware
 from serving.routes import (
     health,
@@ -132,9 +132,7 @@ def create_app(
     app.add_exception_handler(ModelUnavailableError, _unavailable)
     app.add_exception_handler(ModelResponseError, _bad_model_answer)
     if hot_routes:  # inside RouterMiddleware: request ids, body limit and metrics apply
-        routes = {r.path: r for router in GUARDED_ROUTERS for r in router.routes
-                  if isinstance(r, APIRoute) and r.path in HOT_PATHS}
-        app.add_middleware(HotRoutes, state=state, routes=routes, error_handlers={
+        app.add_middleware(HotRoutes, state=state, error_handlers={
             ModelUnavailableError: _unavailable, ModelResponseError: _bad_model_answer})
     app.add_middleware(RouterMiddleware, metrics=state.metrics, max_body_bytes=max_body_bytes)
     return app

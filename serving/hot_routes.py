@@ -27,11 +27,13 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from serving.middleware import raw_header
 from serving.routes import predictions, recommendations, segments
 from serving.schemas import PredictTransactionRequest, SegmentUserRequest
 from serving.state import RouterState
@@ -43,7 +45,6 @@ Answer = Callable[[], Awaitable[BaseModel]]
 RECOMMENDATIONS_PATH = "/recommendations/{visitorid}"
 PREDICT_PATH = "/predict-transaction"
 SEGMENT_PATH = "/segment-user"
-HOT_PATHS = (RECOMMENDATIONS_PATH, PREDICT_PATH, SEGMENT_PATH)
 
 _VISITOR = re.compile(r"^/recommendations/(0|[1-9][0-9]{0,18})$")
 _COUNT = re.compile(r"^[1-9][0-9]{0,2}$")
@@ -58,7 +59,7 @@ class PassThroughError(Exception):
 
 @dataclass(frozen=True)
 class HotRoute:
-    route: Any  # the FastAPI APIRoute, set on the scope so metrics label it the same way
+    route: APIRoute  # set on the scope so the metrics label it as FastAPI would
     answer: Callable[[RouterState, Scope, bytes], Answer]
     has_body: bool
 
@@ -66,13 +67,15 @@ class HotRoute:
 class HotRoutes:
     """Pure-ASGI: answers plain requests to the hot routes, passes the rest to `app`."""
 
-    def __init__(self, app: ASGIApp, state: RouterState, routes: Mapping[str, Any],
+    def __init__(self, app: ASGIApp, state: RouterState,
                  error_handlers: Mapping[type[Exception], ErrorHandler]) -> None:
         self.app = app
         self.state = state
         self.handlers = dict(error_handlers)
         key = state.settings.api_key.get_secret_value() if state.settings.api_key else ""
         self.key = key.encode()
+        routes = {r.path: r for module in (recommendations, predictions, segments)
+                  for r in module.router.routes if isinstance(r, APIRoute)}
         self.table = {
             ("GET", RECOMMENDATIONS_PATH): HotRoute(routes[RECOMMENDATIONS_PATH],
                                                     _recommendations, has_body=False),
@@ -112,20 +115,13 @@ class HotRoutes:
         path = scope["path"]
         key = RECOMMENDATIONS_PATH if path.startswith("/recommendations/") else path
         hot = self.table.get((scope["method"], key))
-        if hot is None or (hot.has_body and _header(scope, b"content-type") not in _JSON_TYPES):
+        if hot is None or (hot.has_body and raw_header(scope, b"content-type") not in _JSON_TYPES):
             return None
         if self.key:
-            given = _header(scope, b"x-api-key")
+            given = raw_header(scope, b"x-api-key")
             if given is None or not hmac.compare_digest(given, self.key):
                 return None  # FastAPI answers 401 or 403
         return hot
-
-
-def _header(scope: Scope, name: bytes) -> bytes | None:
-    for key, value in scope["headers"]:
-        if key == name:
-            return bytes(value)
-    return None
 
 
 async def _read_body(receive: Receive) -> bytes:

@@ -23,11 +23,17 @@ class BodyTooLargeError(Exception):
     """Raised inside receive() when a streamed body passes the limit."""
 
 
-def _header(scope: Scope, name: bytes) -> str | None:
+def raw_header(scope: Scope, name: bytes) -> bytes | None:
+    """The first value of header `name` (lower-case bytes) in an ASGI scope."""
     for key, value in scope.get("headers", []):
         if key == name:
-            return str(value.decode("latin-1"))
+            return bytes(value)
     return None
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    value = raw_header(scope, name)
+    return value.decode("latin-1") if value is not None else None
 
 
 def _json_message(status: int, payload: dict[str, Any], request_id: str | None) -> list[Message]:
