@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from collections.abc import Mapping
 from typing import Any
@@ -16,8 +17,20 @@ def stderr_console() -> Console:
     return Console(stderr=True)
 
 
+def strict_json(value: Any) -> Any:
+    """`value` with NaN and ±inf as None: standard JSON has no such numbers, and parsers
+    other than Python's refuse them (a segmentation with one cluster has no silhouette)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, Mapping):
+        return {k: strict_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [strict_json(v) for v in value]
+    return value
+
+
 def emit_json(payload: Mapping[str, Any]) -> None:
-    sys.stdout.write(json.dumps(payload, default=str) + "\n")
+    sys.stdout.write(json.dumps(strict_json(payload), default=str, allow_nan=False) + "\n")
     sys.stdout.flush()
 
 

@@ -78,8 +78,8 @@ def silhouette_by_k(scores: Mapping[int, float]) -> Figure:
 
 
 def segment_profiles(profiles: pd.DataFrame, features: Sequence[str]) -> Figure:
-    """One group of bars per segment: each feature relative to its largest centroid value."""
-    fig, ax = _figure("Segment profiles (centroids, relative to max)")
+    """One group of bars per segment: each feature's member mean relative to its largest."""
+    fig, ax = _figure("Segment profiles (member means, relative to max)")
     fig.set_size_inches(9, 4.5)
     values = profiles[list(features)].to_numpy(dtype=float)
     scale = np.where(values.max(axis=0) > 0, values.max(axis=0), 1.0)

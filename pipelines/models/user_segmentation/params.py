@@ -19,3 +19,4 @@ class SegmentationParams:
     holdout_rows: int = 5_000
     min_events: int = 2  # engaged visitors (clustered); fewer events → the one-view segment
     min_segment_share: float = 0.01  # every segment holds at least this share of visitors
+    min_ari: float = 0.9  # a k is kept only if refits with 4 more seeds agree this well

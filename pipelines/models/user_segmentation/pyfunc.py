@@ -1,17 +1,21 @@
-"""JVM-free pyfunc of user_segmentation: log1p → standardise → nearest KMeans centroid.
+"""JVM-free pyfunc of user_segmentation: the clustering space (:mod:`.space`) → standardise →
+nearest KMeans centroid.
 
 Artifact layout (two artifacts)::
 
     arrays → segmentation.npz
-        mean, std        float64 (7,)       of log1p(features) (Spark StandardScaler; std 0 → 0)
-        centroids        float64 (k, 7)     in the standardised space
+        caps             float64 (3,)       caps of log1p(events, carts, buys) (absent in
+                                            versions before the five-coordinate space)
+        mean, std        float64 (d,)       of the space's coordinates (Spark StandardScaler;
+                                            std 0 → 0); d = 5, or 7 without caps
+        centroids        float64 (k, d)     in the standardised space
         snapshot_ids     int64   (n,)       sorted visitor ids of the training history
         snapshot_counts  int64   (n, 4)     total_events, total_views, total_addtocart,
                                             total_transactions of each visitor
         snapshot_distinct int64  (n,)       distinct items of each visitor (optional:
                                             models trained before it was added lack it)
     meta   → segmentation_meta.json
-        {"feature_names": [7 names], "segment_names": [k names]}
+        {"feature_names": [7 names], "space": [d names], "segment_names": [k names]}
 
 Input: docs/contracts.md (visitorid, the four counts, the three ratios). A row whose four
 counts are all -1 asks for the stored snapshot of `visitorid`; its ratios are then recomputed
@@ -49,6 +53,7 @@ from shopstream.errors import ModelInputError
 from shopstream.model_runtime import require_columns, settle_gc, write_json
 
 from .segments import FUNNEL, funnel_codes
+from .space import space_names, to_space
 
 PACKAGE = "user_segmentation"  # this package, as it travels with a version
 ARRAYS_KEY = "arrays"
@@ -69,6 +74,7 @@ class SegmentationArrays:
     # [m]: visitors with fewer than m events are not clustered but form the one-view segment
     # (cluster id k, after the k centroids). Older versions cluster everyone.
     engaged_min_events: np.ndarray | None = None
+    caps: np.ndarray | None = None  # the space's log caps (.space); None: log1p of 7 features
 
     def save(self, path: Path) -> Path:
         np.savez(path, **{f.name: getattr(self, f.name) for f in fields(self)
@@ -107,7 +113,8 @@ def ratios_from_counts(counts: np.ndarray) -> np.ndarray:
 
 
 def standardise(arrays: SegmentationArrays, features: np.ndarray) -> np.ndarray:
-    logged = np.log1p(np.maximum(features, 0.0))
+    """(n, 7) contract features → standardised coordinates of the version's space."""
+    logged = to_space(features, arrays.caps)
     safe_std = np.where(arrays.std > 0, arrays.std, 1.0)
     return np.where(arrays.std > 0, (logged - arrays.mean) / safe_std, 0.0)
 
@@ -220,7 +227,8 @@ def segmentation_input_example(known_visitor: int = -1) -> pd.DataFrame:
 
 def _writer(arrays: SegmentationArrays, segment_names: Sequence[str]) -> Any:
     def write(tmp: Path) -> dict[str, Path]:
-        meta = {"feature_names": list(SEGMENT_FEATURES), "segment_names": list(segment_names)}
+        meta = {"feature_names": list(SEGMENT_FEATURES), "space": list(space_names(arrays.caps)),
+                "segment_names": list(segment_names)}
         return {ARRAYS_KEY: arrays.save(tmp / ARRAYS_FILE),
                 META_KEY: write_json(tmp / META_FILE, meta)}
 
@@ -250,12 +258,14 @@ def log_segmentation_arrays(arrays: SegmentationArrays, segment_names: Sequence[
 
 def save_segmentation_pyfunc(
     path: str | Path, mean: Any, std: Any, centroids: Any, segment_names: Sequence[str],
-    snapshot: dict[int, Sequence[int]] | None = None,
+    snapshot: dict[int, Sequence[int]] | None = None, caps: Sequence[float] | None = None,
 ) -> Path:
     """A small segmentation pyfunc from plain arrays (serving tests; no Spark).
 
     snapshot: {visitorid: [total_events, total_views, total_addtocart, total_transactions]},
-    optionally with distinct_items as a fifth value (every entry then needs one).
+    optionally with distinct_items as a fifth value (every entry then needs one). caps: the
+    three log caps of the five-coordinate space; without them the centroids are in the
+    seven-feature space of older versions.
     """
     snap = snapshot or {}
     ids = np.array(sorted(snap), dtype=np.int64)
@@ -267,9 +277,11 @@ def save_segmentation_pyfunc(
         mean=np.asarray(mean, dtype=np.float64), std=np.asarray(std, dtype=np.float64),
         centroids=np.asarray(centroids, dtype=np.float64), snapshot_ids=ids,
         snapshot_counts=counts, snapshot_distinct=distinct,
+        caps=None if caps is None else np.asarray(caps, dtype=np.float64),
     )
-    if arrays.centroids.shape != (len(segment_names), len(SEGMENT_FEATURES)):
-        msg = (f"centroids must be (k, {len(SEGMENT_FEATURES)}) with k = len(segment_names), "
+    width = len(space_names(arrays.caps))
+    if arrays.centroids.shape != (len(segment_names), width):
+        msg = (f"centroids must be (k, {width}) with k = len(segment_names), "
                f"got {arrays.centroids.shape}")
         raise ModelInputError(msg)
     return save_segmentation_arrays(path, arrays, segment_names)

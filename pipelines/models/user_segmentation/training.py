@@ -1,13 +1,14 @@
 """User segmentation: funnel rules for everyone, KMeans for engaged visitors (Spark).
 
 Visitors with one event form the one-view segment; the others (engaged: two events or more)
-are clustered by KMeans on log1p-scaled, standardised aggregates. k ∈ [k_min, k_max] is
-chosen on a de-duplicated sample of engaged vectors (74 % of visitors share one vector, which
-made the old silhouette meaningless): the best silhouette among the k whose every cluster
-holds at least ``min_segment_share`` of all visitors. The chosen k is refitted with four more
-seeds and the adjusted Rand index against the first is logged (stability). Names follow from
-each cluster's members (:mod:`segments`). The logged Spark model is a PipelineModel (log1p SQL
-→ assembler → scaler → KMeans); the pyfunc holds the same scaler statistics and centroids.
+are clustered by KMeans in the space of :mod:`.space` (capped log counts and funnel flags),
+standardised. k ∈ [k_min, k_max] is chosen on a de-duplicated sample of engaged vectors in
+that space (three quarters of all visitors share one vector, which made the old silhouette
+meaningless): the best silhouette among the k whose every cluster holds at least
+``min_segment_share`` of all visitors and whose refits with four more seeds agree (adjusted
+Rand index ≥ ``min_ari``). Names follow from each cluster's members (:mod:`segments`). The
+logged Spark model is a PipelineModel (space SQL → assembler → scaler → KMeans); the pyfunc
+holds the same caps, scaler statistics and centroids.
 """
 
 from __future__ import annotations
@@ -24,8 +25,13 @@ from pipelines.errors import NoDataError
 from pipelines.lifecycle.timing import stage
 from pipelines.models.user_segmentation.min_share import drop_small_clusters, served_silhouette
 from pipelines.models.user_segmentation.params import SegmentationParams
-from pipelines.models.user_segmentation.pyfunc import SegmentationArrays
+from pipelines.models.user_segmentation.pyfunc import (
+    SegmentationArrays,
+    ratios_from_counts,
+    served_clusters,
+)
 from pipelines.models.user_segmentation.segments import ONE_VIEW, member_stats, segment_names
+from pipelines.models.user_segmentation.space import CAP_QUANTILE, CAPPED, SPACE, space_sql
 from shopstream import contracts as cols
 
 if TYPE_CHECKING:
@@ -33,7 +39,7 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
 logger = logging.getLogger(__name__)
-LOGGED_VECTOR = "log_features"
+SPACE_VECTOR = "space_features"
 SCALED_VECTOR = "scaled_features"
 CLUSTER = "cluster_id"
 
@@ -51,20 +57,23 @@ class SegmentationResult:
     metrics: dict[str, float] = field(default_factory=dict)
 
 
-def log_sql() -> str:
-    logged = ", ".join(f"log1p(greatest(CAST({c} AS DOUBLE), 0D)) AS log_{c}"
-                       for c in cols.SEGMENT_FEATURES)
-    return f"SELECT *, {logged} FROM __THIS__"
+def space_caps(engaged: DataFrame) -> np.ndarray:
+    """The 99th percentile of log1p(events, carts, buys) over engaged visitors (Spark)."""
+    from pyspark.sql import functions as sf
+
+    logged = engaged.select(*(sf.log1p(sf.greatest(sf.col(c).cast("double"), sf.lit(0.0)))
+                              .alias(c) for c in CAPPED))
+    quantiles = logged.approxQuantile(list(CAPPED), [CAP_QUANTILE], 0.001)
+    return np.array([q[0] if q else 0.0 for q in quantiles], dtype=np.float64)
 
 
-def prepare_stages() -> list[Any]:
+def prepare_stages(caps: np.ndarray) -> list[Any]:
     from pyspark.ml.feature import SQLTransformer, StandardScaler, VectorAssembler
 
     return [
-        SQLTransformer(statement=log_sql()),
-        VectorAssembler(inputCols=[f"log_{c}" for c in cols.SEGMENT_FEATURES],
-                        outputCol=LOGGED_VECTOR),
-        StandardScaler(inputCol=LOGGED_VECTOR, outputCol=SCALED_VECTOR, withMean=True,
+        SQLTransformer(statement=space_sql(caps.tolist())),
+        VectorAssembler(inputCols=list(SPACE), outputCol=SPACE_VECTOR),
+        StandardScaler(inputCol=SPACE_VECTOR, outputCol=SCALED_VECTOR, withMean=True,
                        withStd=True),
     ]
 
@@ -95,29 +104,34 @@ def best_of_restarts(scaled: DataFrame, k: int, params: SegmentationParams, seed
     return min(fits, key=lambda model: float(model.summary.trainingCost))
 
 
-def engaged_sample(visitors: DataFrame, params: SegmentationParams) -> DataFrame:
-    """Distinct feature vectors of engaged visitors, a seeded sample of at most sample_rows."""
+def engaged_sample(engaged: DataFrame, caps: np.ndarray,
+                   params: SegmentationParams) -> tuple[DataFrame, int]:
+    """One row per distinct engaged vector in the clustering space (the contract features of
+    any visitor holding it), a seeded sample of at most sample_rows; and how many there are."""
+    from pyspark.ml.feature import SQLTransformer
     from pyspark.sql import functions as sf
 
-    distinct = (visitors.where(sf.col(cols.TOTAL_EVENTS) >= params.min_events)
-                .select(*cols.SEGMENT_FEATURES).distinct().cache())
+    spaced = SQLTransformer(statement=space_sql(caps.tolist())).transform(engaged)
+    distinct = (spaced.groupBy(*SPACE)
+                .agg(*(sf.first(c).alias(c) for c in cols.SEGMENT_FEATURES))
+                .select(*cols.SEGMENT_FEATURES).cache())
     total = distinct.count()
-    if total < params.k_max * 2:
-        msg = (f"only {total} distinct engaged visitors; segmentation needs at least "
-               f"{params.k_max * 2}")
+    if total < params.k_min * 2:
+        msg = (f"only {total} distinct engaged visitor vectors; segmentation needs at least "
+               f"{params.k_min * 2}: train on more events or lower --k-min")
         raise NoDataError(msg)
     frac = min(1.0, params.sample_rows / total)
-    return distinct.sample(fraction=frac, seed=params.seed) if frac < 1.0 else distinct
+    return (distinct.sample(fraction=frac, seed=params.seed) if frac < 1.0 else distinct), total
 
 
-def choose_k(silhouettes: dict[int, float], smallest: dict[int, float],
-             min_share: float) -> int:
-    """Best silhouette among the k whose smallest segment holds min_share of the visitors;
-    without any, the k with the largest smallest segment."""
+def rank_k(silhouettes: dict[int, float], smallest: dict[int, float],
+           min_share: float) -> list[int]:
+    """The k whose smallest segment holds min_share of the visitors, best silhouette first
+    (smaller k on ties); without any, every k by its largest smallest segment."""
     allowed = [k for k in silhouettes if smallest[k] >= min_share]
     if not allowed:
-        return max(smallest, key=lambda k: (smallest[k], -k))
-    return max(allowed, key=lambda k: (silhouettes[k], -k))
+        return sorted(smallest, key=lambda k: (-smallest[k], k))
+    return sorted(allowed, key=lambda k: (-silhouettes[k], k))
 
 
 def stability(scaled: DataFrame, chosen: Any, k: int, params: SegmentationParams) -> list[float]:
@@ -134,24 +148,43 @@ def stability(scaled: DataFrame, chosen: Any, k: int, params: SegmentationParams
     return out
 
 
+def stable_k(scaled: DataFrame, models: dict[int, Any], ranked: list[int],
+             params: SegmentationParams) -> tuple[int, list[float]]:
+    """The first k in `ranked` whose refits agree (min ARI ≥ params.min_ari); without one,
+    the most stable k tried."""
+    tried: dict[int, list[float]] = {}
+    for k in ranked:
+        tried[k] = stability(scaled, models[k], k, params)
+        logger.info("KMeans k=%d adjusted Rand index across seeds: min %.3f", k, min(tried[k]))
+        if min(tried[k]) >= params.min_ari:
+            return k, tried[k]
+    best = max(tried, key=lambda k: (min(tried[k]), -ranked.index(k)))
+    return best, tried[best]
+
+
 def train_user_segmentation(events: DataFrame, params: SegmentationParams) -> SegmentationResult:
-    """Visitor aggregates → scaler + KMeans per k on engaged vectors → admissible k with the
-    best silhouette, stability across seeds, segments named from their members."""
+    """Visitor aggregates → capped space, scaler + KMeans per k on distinct engaged vectors →
+    admissible, stable k with the best silhouette → segments named from their members."""
     from pyspark.ml import Pipeline, PipelineModel
+    from pyspark.sql import functions as sf
 
     with stage("visitor_aggregates"):
         visitors = visitor_aggregates(events).cache()
-        sample = engaged_sample(visitors, params)
-    prep = Pipeline(stages=prepare_stages()).fit(sample)
+        engaged = visitors.where(sf.col(cols.TOTAL_EVENTS) >= params.min_events)
+        caps = space_caps(engaged)
+        sample, distinct = engaged_sample(engaged, caps, params)
+    # Scaled by what engaged visitors look like, not by the de-duplicated sample (where rare
+    # vectors count as much as common ones).
+    prep = Pipeline(stages=prepare_stages(caps)).fit(engaged)
     # A small sample: as few partitions as cores keeps KMeans' per-iteration jobs cheap.
     parallelism = events.sparkSession.sparkContext.defaultParallelism
     scaled = (prep.transform(sample).select(SCALED_VECTOR, *cols.SEGMENT_FEATURES)
               .coalesce(parallelism).cache())
     with stage("k_search"):
-        silhouettes, models = fit_k_range(scaled, params)
-    scaler = prep.stages[-1]
+        ks = range(params.k_min, max(params.k_min, min(params.k_max, distinct // 2)) + 1)
+        silhouettes, models = fit_k_range(scaled, params, ks=ks)
     with stage("snapshot"):
-        snapshot = snapshot_arrays(visitors, scaler, params.min_events)
+        snapshot = snapshot_arrays(visitors, prep.stages[-1], caps, params.min_events)
         snapshots = {k: drop_small_clusters(with_centroids(snapshot, m),
                                             params.min_segment_share)
                      for k, m in models.items()}
@@ -160,49 +193,67 @@ def train_user_segmentation(events: DataFrame, params: SegmentationParams) -> Se
         served = {k: served_silhouette(a, sample_rows, params.seed) for k, a in snapshots.items()}
     total = max(sum(sizes_by_k[params.k_min]), 1)
     smallest = {k: min(sizes) / total for k, sizes in sizes_by_k.items()}
-    k = choose_k({k: float(np.nan_to_num(v, nan=-1.0)) for k, v in served.items()}, smallest,
-                 params.min_segment_share)
+    ranked = rank_k({k: float(np.nan_to_num(v, nan=-1.0)) for k, v in served.items()},
+                    smallest, params.min_segment_share)
     with stage("stability"):
-        aris = stability(scaled, models[k], k, params)
+        k, aris = stable_k(scaled, models, ranked, params)
     arrays, sizes = snapshots[k], sizes_by_k[k]
-    stats = segment_stats(arrays)
-    names = [*segment_names(stats[:-1]), ONE_VIEW]
-    centroids = pd.concat([original_units(arrays), mean_one_view(arrays)], ignore_index=True)
-    profiles = pd.concat([pd.DataFrame({"segment": names, "size": sizes}), centroids,
-                          pd.DataFrame(stats).drop(columns=["members"])], axis=1)
     holdout = to_pandas(scaled.select(*cols.SEGMENT_FEATURES).limit(params.holdout_rows))
     scaled.unpersist()
-    visitors.unpersist()
     metrics = {"k": float(len(arrays.centroids)), "k_fitted": float(k),
-               "silhouette": served[k], "silhouette_kmeans": silhouettes[k], "ari_min": min(aris),
+               "silhouette": served[k], "silhouette_kmeans": silhouettes[k],
+               "silhouette_distinct_counts": counts_silhouette(engaged, arrays, params.seed),
+               "distinct_vectors": float(distinct), "ari_min": min(aris),
                "ari_mean": float(np.mean(aris)), "min_segment_share": min(sizes) / total,
                "one_view_share": sizes[-1] / total, "engaged_visitors": float(total - sizes[-1])}
+    visitors.unpersist()
+    names, profiles = named_profiles(arrays, sizes)
     spark_model = PipelineModel(stages=[*prep.stages, models[k]])
     return SegmentationResult(spark_model, arrays, names, len(arrays.centroids), silhouettes,
                               sizes, profiles, holdout, metrics)
 
 
+def counts_silhouette(engaged: DataFrame, arrays: SegmentationArrays, seed: int) -> float:
+    """Served silhouette over the distinct (events, views, carts, buys) of engaged visitors,
+    de-duplicated before the space's caps merge any (a check that the caps do not make the
+    headline silhouette)."""
+    distinct = engaged.select(*cols.SEGMENT_FEATURES).distinct().limit(200_000)
+    return served_silhouette(arrays, to_pandas(distinct).to_numpy(np.float64), seed)
+
+
+def named_profiles(arrays: SegmentationArrays, sizes: list[int]) -> tuple[
+        list[str], pd.DataFrame]:
+    """Segment names from member statistics, and one profile row per segment: name, size,
+    members' mean features, member statistics."""
+    stats = segment_stats(arrays)
+    names = [*segment_names(stats[:-1]), ONE_VIEW]
+    profiles = pd.concat([pd.DataFrame({"segment": names, "size": sizes}), member_means(arrays),
+                          pd.DataFrame(stats).drop(columns=["members"])], axis=1)
+    return names, profiles
+
+
 def segment_stats(arrays: SegmentationArrays) -> list[dict[str, float]]:
     """member_stats of each cluster's engaged members, then of the one-view visitors."""
-    from pipelines.models.user_segmentation.pyfunc import served_clusters
-
     labels = served_clusters(arrays, arrays.snapshot_counts)
     return [member_stats(arrays.snapshot_counts[labels == c])
             for c in range(len(arrays.centroids) + 1)]
 
 
-def snapshot_arrays(visitors: DataFrame, scaler: Any, min_events: int) -> SegmentationArrays:
-    """Every visitor's stored counts and the scaler; centroids come per k (with_centroids)."""
+def snapshot_arrays(visitors: DataFrame, scaler: Any, caps: np.ndarray,
+                    min_events: int) -> SegmentationArrays:
+    """Every visitor's stored counts, the space's caps and the scaler; centroids come per k
+    (with_centroids)."""
     pdf = to_pandas(visitors.select(cols.VISITORID, *cols.SEGMENT_COUNTS, cols.DISTINCT_ITEMS)
                     ).sort_values(cols.VISITORID)
     return SegmentationArrays(
         mean=np.asarray(scaler.mean.toArray(), dtype=np.float64),
         std=np.asarray(scaler.std.toArray(), dtype=np.float64),
-        centroids=np.zeros((0, len(cols.SEGMENT_FEATURES))),
+        centroids=np.zeros((0, len(SPACE))),
         snapshot_ids=pdf[cols.VISITORID].to_numpy(np.int64),
         snapshot_counts=pdf[list(cols.SEGMENT_COUNTS)].to_numpy(np.int64),
         snapshot_distinct=pdf[cols.DISTINCT_ITEMS].to_numpy(np.int64),
         engaged_min_events=np.array([min_events], dtype=np.int64),
+        caps=caps,
     )
 
 
@@ -216,26 +267,16 @@ def with_centroids(snapshot: SegmentationArrays, kmeans: Any) -> SegmentationArr
 def cluster_sizes(arrays: SegmentationArrays) -> list[int]:
     """Visitors per cluster over the whole snapshot, the one-view segment last (the pyfunc's
     own rule)."""
-    from pipelines.models.user_segmentation.pyfunc import served_clusters
-
     labels = served_clusters(arrays, arrays.snapshot_counts)
     return np.bincount(labels, minlength=len(arrays.centroids) + 1).tolist()
 
 
-def original_units(arrays: SegmentationArrays) -> pd.DataFrame:
-    """Centroids mapped back through the scaler and log1p: one row per segment."""
-    logged = arrays.centroids * arrays.std + arrays.mean
-    return pd.DataFrame(np.expm1(logged), columns=list(cols.SEGMENT_FEATURES))
-
-
-def mean_one_view(arrays: SegmentationArrays) -> pd.DataFrame:
-    """The one-view segment's profile row: its members' mean features."""
-    from pipelines.models.user_segmentation.pyfunc import ratios_from_counts
-
-    counts = arrays.snapshot_counts[arrays.snapshot_counts[:, 0] <= 1]
-    if not len(counts):
-        return pd.DataFrame([[0.0] * len(cols.SEGMENT_FEATURES)],
-                            columns=list(cols.SEGMENT_FEATURES))
-    feats = np.column_stack([counts, ratios_from_counts(counts)]).mean(axis=0)
-    return pd.DataFrame([feats], columns=list(cols.SEGMENT_FEATURES))
+def member_means(arrays: SegmentationArrays) -> pd.DataFrame:
+    """Each served segment's mean contract features over its members (one-view last)."""
+    counts = arrays.snapshot_counts
+    labels = served_clusters(arrays, counts)
+    features = np.column_stack([counts, ratios_from_counts(counts)]).astype(np.float64)
+    rows = [features[labels == c].mean(axis=0) if (labels == c).any()
+            else np.zeros(features.shape[1]) for c in range(len(arrays.centroids) + 1)]
+    return pd.DataFrame(rows, columns=list(cols.SEGMENT_FEATURES))
 

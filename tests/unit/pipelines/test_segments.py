@@ -61,10 +61,24 @@ def test_contradictions_are_found() -> None:
     assert contradictions(f"{ONE_VIEW}", browsers)
 
 
-def test_k_is_the_best_silhouette_among_admissible_sizes() -> None:
-    from pipelines.models.user_segmentation.training import choose_k
+def test_k_is_ranked_by_silhouette_among_admissible_sizes() -> None:
+    from pipelines.models.user_segmentation.training import rank_k
 
     silhouettes = {3: 0.5, 4: 0.7, 5: 0.6}
-    assert choose_k(silhouettes, {3: 0.2, 4: 0.005, 5: 0.02}, 0.01) == 5
-    assert choose_k(silhouettes, {3: 0.2, 4: 0.1, 5: 0.02}, 0.01) == 4
-    assert choose_k(silhouettes, {3: 0.004, 4: 0.001, 5: 0.002}, 0.01) == 3
+    assert rank_k(silhouettes, {3: 0.2, 4: 0.005, 5: 0.02}, 0.01) == [5, 3]
+    assert rank_k(silhouettes, {3: 0.2, 4: 0.1, 5: 0.02}, 0.01) == [4, 5, 3]
+    assert rank_k({3: 0.5, 4: 0.5}, {3: 0.2, 4: 0.2}, 0.01) == [3, 4], "ties: smaller k"
+    assert rank_k(silhouettes, {3: 0.004, 4: 0.001, 5: 0.002}, 0.01) == [3, 5, 4]
+
+
+def test_repeated_names_are_told_apart_by_carting_then_by_size() -> None:
+    direct = member_stats(_counts([(5, 0, 1)] * 8 + [(6, 1, 1)] * 2))
+    via_cart = member_stats(_counts([(40, 2, 1)] * 10))
+    via_cart_light = member_stats(_counts([(4, 1, 1)] * 10))
+    names = segment_names([direct, via_cart, via_cart_light])
+    assert names == [f"{BUYERS} (without cart)", f"{BUYERS} (with cart, heavy)",
+                     f"{BUYERS} (with cart, light)"]
+    assert contradictions(f"{BUYERS} (with cart)", direct) == [
+        "'buyers (with cart)' needs: most members carted"]
+    assert contradictions(f"{BUYERS} (without cart, light)", via_cart) == [
+        "'buyers (without cart, light)' needs: most members did not cart"]
