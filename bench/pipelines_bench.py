@@ -16,6 +16,7 @@ import json
 import os
 import sys
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 from proc_tree import run_watched
@@ -61,7 +62,9 @@ def main() -> None:
     results = [run_entry(name, data, tag) for name in args.entries.split(",")]
     out = ROOT / "bench" / "results" / "pipelines.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"events": args.events, "runs": results}, indent=1))
+    stamp = datetime.now(tz=UTC).isoformat(timespec="seconds")
+    out.write_text(json.dumps({"generated_at": stamp, "events": args.events, "runs": results},
+                              indent=1))
     print(json.dumps({"events": args.events, "runs": [{k: r[k] for k in
                       ("entry", "seconds", "peak_rss_mb", "rc")} for r in results]}))
 
