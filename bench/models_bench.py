@@ -23,11 +23,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from samples import sample_dir
+
 from shopstream.contracts import RECOMMENDER, TRANSACTION_PREDICTOR, USER_SEGMENTATION
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "models.json"
-REAL = ROOT.parent / "shared" / "data" / "retailrocket-sample" / "events_active_visitors.csv"
+REAL_FILE = "events_active_visitors.csv"
 
 # (model, metric, label, baselines, target) — the rows of the README's model table.
 ROWS: tuple[tuple[str, str, str, tuple[str, ...], str], ...] = (
@@ -87,12 +89,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--generated", type=Path, default=ROOT / "data" / "raw" / "events.csv")
     parser.add_argument("--events", type=int, default=2_756_101)
+    parser.add_argument("--real", type=Path, default=sample_dir() / REAL_FILE,
+                        help="the real whole-history sample (default: found up from the repo)")
     args = parser.parse_args()
     tag = uuid.uuid4().hex[:6]
     generated = generated_file(args.generated, args.events)
     runs = {"generated": {"file": str(generated), **train(generated, f"gen-{tag}", 14.0)}}
-    if REAL.exists():
-        runs["real"] = {"file": str(REAL), **train(REAL, f"real-{tag}", 30.0)}
+    if args.real.exists():
+        runs["real"] = {"file": str(args.real), **train(args.real, f"real-{tag}", 30.0)}
+    else:
+        print(f"no real sample at {args.real}: real rows left out (give --real PATH)",
+              file=sys.stderr)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps({"generated_at": datetime.now(tz=UTC).isoformat(
         timespec="seconds"), "runs": runs}, indent=2, default=str))

@@ -27,21 +27,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from samples import sample_dir
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "sessions.json"
 DOC = ROOT / "docs" / "pipelines.md"
 START, END = "<!-- sessions:start -->", "<!-- sessions:end -->"
-SAMPLE = "shared/data/retailrocket-sample"
 MODELS = (("sknn", "SKNN"), ("vsknn", "V-SKNN"), ("item2item", "item2item"),
           ("popularity", "popularity"))
-
-
-def sample_dir() -> Path:
-    """../shared beside the repo, or further up from a git worktree."""
-    for parent in ROOT.parents:
-        if (parent / SAMPLE).is_dir():
-            return parent / SAMPLE
-    return ROOT.parent / SAMPLE
 
 
 def protocol(events: Path, test_days: float) -> dict[str, Any]:

@@ -22,6 +22,9 @@ def test_k_admissible_segments_truthful_and_stable(segmentation_result: Any) -> 
     assert metrics["min_segment_share"] == min(result.sizes) / total
     assert metrics["min_segment_share"] >= 0.01, "every segment holds 1% of the visitors"
     assert 0 <= metrics["ari_min"] <= metrics["ari_mean"] <= 1
+    assert result.arrays.caps is not None and result.arrays.centroids.shape[1] == 5
+    assert -1 <= metrics["silhouette_distinct_counts"] <= 1
+    assert metrics["distinct_vectors"] >= 2 * 3, "k is chosen on distinct vectors of the space"
     counts = result.arrays.snapshot_counts
     labels = served_clusters(result.arrays, counts)
     assert np.bincount(labels, minlength=result.k + 1).tolist() == result.sizes
