@@ -82,3 +82,24 @@ def test_repeated_names_are_told_apart_by_carting_then_by_size() -> None:
         "'buyers (with cart)' needs: most members carted"]
     assert contradictions(f"{BUYERS} (without cart, light)", via_cart) == [
         "'buyers (without cart, light)' needs: most members did not cart"]
+
+
+def test_the_first_ranked_k_whose_refits_agree_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipelines.models.user_segmentation import training
+    from pipelines.models.user_segmentation.params import SegmentationParams
+
+    aris = {3: [0.39, 1.0, 1.0, 1.0], 4: [1.0, 0.95, 0.99, 1.0], 5: [0.5, 0.6, 0.7, 0.8]}
+    tried: list[int] = []
+
+    def fake_stability(scaled: object, model: object, k: int, params: object) -> list[float]:
+        tried.append(k)
+        return aris[k]
+
+    monkeypatch.setattr(training, "stability", fake_stability)
+    models = {k: object() for k in aris}
+    params = SegmentationParams()
+    assert training.stable_k(None, models, [3, 4, 5], params) == (4, aris[4])  # type: ignore[arg-type]
+    assert tried == [3, 4], "stops at the first stable k"
+    tried.clear()
+    assert training.stable_k(None, models, [5, 3], params) == (5, aris[5])  # type: ignore[arg-type]
+    assert tried == [5, 3], "none stable: the most stable tried (min ARI 0.5 > 0.39)"
