@@ -113,8 +113,10 @@ def ratios_from_counts(counts: np.ndarray) -> np.ndarray:
 
 
 def standardise(arrays: SegmentationArrays, features: np.ndarray) -> np.ndarray:
-    """(n, 7) contract features → standardised coordinates of the version's space."""
-    logged = to_space(features, arrays.caps)
+    """(n, 7) contract features → standardised coordinates of the version's space. `arrays`
+    may be an older version's own class (promotion re-scores a champion loaded with its own
+    code), which has no `caps`: that version clustered log1p of the seven features."""
+    logged = to_space(features, getattr(arrays, "caps", None))
     safe_std = np.where(arrays.std > 0, arrays.std, 1.0)
     return np.where(arrays.std > 0, (logged - arrays.mean) / safe_std, 0.0)
 
@@ -258,7 +260,7 @@ def log_segmentation_arrays(arrays: SegmentationArrays, segment_names: Sequence[
 
 def save_segmentation_pyfunc(
     path: str | Path, mean: Any, std: Any, centroids: Any, segment_names: Sequence[str],
-    snapshot: dict[int, Sequence[int]] | None = None, caps: Sequence[float] | None = None,
+    snapshot: dict[int, Sequence[int]] | None = None, caps: Any = None,
 ) -> Path:
     """A small segmentation pyfunc from plain arrays (serving tests; no Spark).
 

@@ -68,3 +68,16 @@ def test_five_coordinate_pyfunc_serves_the_nearest_centroid(tmp_path: Path) -> N
     with pytest.raises(Exception, match=r"centroids must be \(k, 5\)"):
         save_segmentation_pyfunc(tmp_path / "bad", np.zeros(5), np.ones(5), np.zeros((2, 7)),
                                  ["a", "b"], caps=CAPS)
+
+
+def test_a_champion_of_an_older_class_is_rescored_in_its_own_space() -> None:
+    """Promotion loads a champion with its own code: its arrays object may predate `caps`."""
+    from types import SimpleNamespace
+
+    from pipelines.models.user_segmentation.pyfunc import nearest_centroid, standardise
+
+    low, high = np.log1p([2, 2, 0, 0, 1.0, 0, 0]), np.log1p([50, 30, 10, 5, 0.6, 0.2, 0.17])
+    old = SimpleNamespace(mean=np.zeros(7), std=np.ones(7), centroids=np.vstack([low, high]))
+    features = np.vstack([_features(3, 3, 0, 0), _features(60, 40, 12, 6)])
+    assert standardise(old, features).tolist() == np.log1p(features).tolist()  # type: ignore[arg-type]
+    assert nearest_centroid(old, features).tolist() == [0, 1]  # type: ignore[arg-type]
