@@ -9,8 +9,8 @@ Five coordinates per visitor, from its four counts (docs/contracts.md)::
     log_addtocart     min(log1p(total_addtocart),     cap_addtocart)
     log_transactions  min(log1p(total_transactions),  cap_transactions)
 
-then standardised with the training sample's mean and standard deviation (Spark's
-StandardScaler). The caps are the 99th percentile of each log count over the training
+then standardised with the mean and standard deviation of the period's engaged visitors
+(Spark's StandardScaler). The caps are the 99th percentile of each log count over the training
 period's engaged visitors (winsorising): without them the bot-like tail (thousands of events)
 owns most of the distinct vectors and pulls centroids that serve almost nobody.
 

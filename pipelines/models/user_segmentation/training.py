@@ -225,16 +225,18 @@ def named_profiles(arrays: SegmentationArrays, sizes: list[int]) -> tuple[
         list[str], pd.DataFrame]:
     """Segment names from member statistics, and one profile row per segment: name, size,
     members' mean features, member statistics."""
-    stats = segment_stats(arrays)
+    labels = served_clusters(arrays, arrays.snapshot_counts)  # once: 1.3M visitors at full size
+    stats = segment_stats(arrays, labels)
     names = [*segment_names(stats[:-1]), ONE_VIEW]
-    profiles = pd.concat([pd.DataFrame({"segment": names, "size": sizes}), member_means(arrays),
+    profiles = pd.concat([pd.DataFrame({"segment": names, "size": sizes}),
+                          member_means(arrays, labels),
                           pd.DataFrame(stats).drop(columns=["members"])], axis=1)
     return names, profiles
 
 
-def segment_stats(arrays: SegmentationArrays) -> list[dict[str, float]]:
-    """member_stats of each cluster's engaged members, then of the one-view visitors."""
-    labels = served_clusters(arrays, arrays.snapshot_counts)
+def segment_stats(arrays: SegmentationArrays, labels: np.ndarray) -> list[dict[str, float]]:
+    """member_stats of each cluster's engaged members, then of the one-view visitors (labels:
+    the served cluster of each snapshot visitor)."""
     return [member_stats(arrays.snapshot_counts[labels == c])
             for c in range(len(arrays.centroids) + 1)]
 
@@ -271,10 +273,9 @@ def cluster_sizes(arrays: SegmentationArrays) -> list[int]:
     return np.bincount(labels, minlength=len(arrays.centroids) + 1).tolist()
 
 
-def member_means(arrays: SegmentationArrays) -> pd.DataFrame:
+def member_means(arrays: SegmentationArrays, labels: np.ndarray) -> pd.DataFrame:
     """Each served segment's mean contract features over its members (one-view last)."""
     counts = arrays.snapshot_counts
-    labels = served_clusters(arrays, counts)
     features = np.column_stack([counts, ratios_from_counts(counts)]).astype(np.float64)
     rows = [features[labels == c].mean(axis=0) if (labels == c).any()
             else np.zeros(features.shape[1]) for c in range(len(arrays.centroids) + 1)]
