@@ -17,6 +17,7 @@ from typing import Any
 from proc_tree import tree_cpu_s
 
 from serving.launch import read_summary, serve_argv
+from shopstream.contracts import INVOCATIONS_KEY
 
 BENCH_DIR = Path(__file__).resolve().parent
 VENV_BIN = Path(sys.executable).parent
@@ -194,7 +195,7 @@ def direct_requests(known: list[int]) -> dict[str, list[dict[str, Any]]]:
     visitors = [v for pair in zip(known, unknown, strict=True) for v in pair]
 
     def inv(row: dict[str, Any]) -> dict[str, Any]:
-        return {"method": "POST", "path": "/invocations", "body": {"dataframe_records": [row]}}
+        return {"method": "POST", "path": "/invocations", "body": {INVOCATIONS_KEY: [row]}}
 
     return {
         "recommendations": [inv({"mode": "visitor", "visitorid": v, "items": "[]", "k": 5,

@@ -21,8 +21,10 @@ from serving.errors import ScoringServerError
 from serving.registry import ProductionVersion
 from serving.transport import Transport, TransportError
 from shopstream.contracts import (
+    INVOCATIONS_KEY,
     MODEL_IO,
     RECOMMENDER,
+    REQUIRED_SESSION_FEATURES,
     SCORING_SERVER_ENV,
     TRANSACTION_PREDICTOR,
     USER_SEGMENTATION,
@@ -35,12 +37,11 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 # A real row per role, sent once before a server is put behind the router (its columns are
-# the contract's, in the contract's order).
+# the contract's, in the contract's order; the predictor's required ones).
 SAMPLE_ROWS: dict[str, dict[str, Any]] = {
     RECOMMENDER: dict(zip(MODEL_IO[RECOMMENDER].input_names, ("visitor", -1, "[]", 1, False),
                           strict=True)),
-    TRANSACTION_PREDICTOR: dict(zip(MODEL_IO[TRANSACTION_PREDICTOR].input_names, (1, 0, 1),
-                                    strict=True)),
+    TRANSACTION_PREDICTOR: dict(zip(REQUIRED_SESSION_FEATURES, (1, 0, 1), strict=True)),
     USER_SEGMENTATION: dict(zip(MODEL_IO[USER_SEGMENTATION].input_names,
                                 (-1, 2, 2, 0, 0, 1.0, 0.0, 0.0), strict=True)),
 }
@@ -162,7 +163,7 @@ async def probe(server: ScoringServer, client: Transport) -> bool:
     try:
         if await client.get(f"{server.url}/ping", timeout=2.0) != 200:
             return False
-        body = {"dataframe_records": [SAMPLE_ROWS[server.role]]}
+        body = {INVOCATIONS_KEY: [SAMPLE_ROWS[server.role]]}
         status, raw = await client.post_json(f"{server.url}/invocations", body, timeout=10.0)
     except TransportError:
         return False

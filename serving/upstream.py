@@ -19,6 +19,7 @@ from typing import Any
 from serving.errors import ModelResponseError, ModelUnavailableError
 from serving.registry import ProductionVersion
 from serving.transport import Transport, TransportError
+from shopstream.contracts import INVOCATIONS_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -174,7 +175,7 @@ class Upstream:
         ep.idle.clear()
         try:
             status, body = await self.client.post_json(
-                f"{ep.url}/invocations", {"dataframe_records": rows}, self.timeout_s
+                f"{ep.url}/invocations", {INVOCATIONS_KEY: rows}, self.timeout_s
             )
         except TransportError as e:
             if retry and self.endpoint is not ep and self.endpoint is not None:

@@ -6,16 +6,20 @@
   it by :func:`spark_schema`, never retyped);
 - the registered model names, the serving alias and the tag that says which model a
   registered version is;
-- each served model's input and output columns (its MLflow signature, the router's request
-  rows and the test fakes all read :data:`MODEL_IO`).
+- each served model's request and answer rows as pydantic classes (:data:`MODEL_ROWS`): the
+  type hints of its pyfunc's ``predict``, from which MLflow builds the version's signature and
+  validates every request; :data:`MODEL_IO` lists their columns for the router and the fakes.
 
 Pure Python: pyarrow and pyspark are imported inside the functions that need them.
 """
 
 from __future__ import annotations
 
+import types
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args
+
+import pydantic
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -128,27 +132,102 @@ class ModelIO:
         return tuple(c.name for c in self.outputs)
 
 
+class ServedRow(pydantic.BaseModel):
+    """A row a served model reads or answers. Fields it does not know are ignored (MLflow's
+    DataFrame schema dropped unknown columns too)."""
+
+    model_config = pydantic.ConfigDict(extra="ignore")
+
+
+class RecommenderRequest(ServedRow):
+    mode: str = "visitor"  # visitor | session | similar (docs/contracts.md)
+    visitorid: int
+    items: str = "[]"  # a JSON list of item ids
+    k: int = 10
+    exclude_purchased: bool = True
+
+
+class RecommenderAnswer(ServedRow):
+    items: str  # a JSON list of item ids, best first
+    scores: str  # a JSON list of scores, parallel to items
+    strategy: str
+
+
+class TransactionRequest(ServedRow):
+    """The seed contract's three counts; the other session features are optional (missing
+    ones take the version's training medians; a version ignores those it was not trained on)."""
+
+    num_views: int
+    num_addtocart: int
+    distinct_items_interacted: int
+    duration_s: float | None = None
+    start_hour: float | None = None
+    prev_sessions: float | None = None
+    prev_transactions: float | None = None
+    prev_addtocarts: float | None = None
+    prev_events: float | None = None
+    days_since_prev_session: float | None = None
+
+
+class TransactionAnswer(ServedRow):
+    probability: float
+    will_transact: bool
+
+
+class SegmentationRequest(ServedRow):
+    """Given counts and ratios, or all four counts -1: the stored snapshot of `visitorid`."""
+
+    visitorid: int = -1
+    total_events: int
+    total_views: int
+    total_addtocart: int
+    total_transactions: int
+    view_ratio: float
+    addtocart_ratio: float
+    transaction_ratio: float
+
+
+class SegmentationAnswer(ServedRow):
+    cluster_id: int
+    segment: str
+    known: bool
+    funnel_segment: str
+    total_events: int
+    total_views: int
+    total_addtocart: int
+    total_transactions: int
+    view_ratio: float
+    addtocart_ratio: float
+    transaction_ratio: float
+    distinct_items: int
+
+
+# The key of the rows in an /invocations body. MLflow's `inputs`: versions with typed rows
+# take nothing else, and older versions (DataFrame signatures) read it as records too.
+INVOCATIONS_KEY = "inputs"
+# role → (request row, answer row): the type hints of the role's pyfunc predict.
+MODEL_ROWS: dict[str, tuple[type[ServedRow], type[ServedRow]]] = {
+    RECOMMENDER: (RecommenderRequest, RecommenderAnswer),
+    TRANSACTION_PREDICTOR: (TransactionRequest, TransactionAnswer),
+    USER_SEGMENTATION: (SegmentationRequest, SegmentationAnswer),
+}
+_MLFLOW_TYPES = {int: "long", float: "double", str: "string", bool: "boolean"}
+
+
+def row_columns(row: type[ServedRow]) -> tuple[Column, ...]:
+    """The columns of a row class: name, MLflow type, required (no default)."""
+    columns = []
+    for name, info in row.model_fields.items():
+        kind: Any = info.annotation
+        if isinstance(kind, types.UnionType):  # `float | None`
+            kind = next(a for a in get_args(kind) if a is not type(None))
+        columns.append(Column(name, _MLFLOW_TYPES[kind], required=info.is_required()))
+    return tuple(columns)
+
+
 MODEL_IO: dict[str, ModelIO] = {
-    RECOMMENDER: ModelIO(
-        inputs=(Column(MODE, "string"), Column(VISITORID, "long"), Column(ITEMS, "string"),
-                Column(K, "long"), Column(EXCLUDE_PURCHASED, "boolean")),
-        outputs=(Column(ITEMS, "string"), Column(SCORES, "string"), Column(STRATEGY, "string")),
-    ),
-    TRANSACTION_PREDICTOR: ModelIO(
-        # The seed contract's three counts; a version adds its other session features as
-        # optional double columns (missing ones take their training medians).
-        inputs=tuple(Column(n, "long") for n in REQUIRED_SESSION_FEATURES),
-        outputs=(Column(PROBABILITY, "double"), Column(WILL_TRANSACT, "boolean")),
-    ),
-    USER_SEGMENTATION: ModelIO(
-        inputs=(Column(VISITORID, "long"), *(Column(n, "long") for n in SEGMENT_COUNTS),
-                *(Column(n, "double") for n in SEGMENT_FEATURES[len(SEGMENT_COUNTS):])),
-        outputs=(Column(CLUSTER_ID, "long"), Column(SEGMENT, "string"), Column(KNOWN, "boolean"),
-                 Column(FUNNEL_SEGMENT, "string"),
-                 *(Column(n, "long") for n in SEGMENT_COUNTS),
-                 *(Column(n, "double") for n in SEGMENT_FEATURES[len(SEGMENT_COUNTS):]),
-                 Column(DISTINCT_ITEMS, "long")),
-    ),
+    role: ModelIO(inputs=row_columns(request), outputs=row_columns(answer))
+    for role, (request, answer) in MODEL_ROWS.items()
 }
 
 

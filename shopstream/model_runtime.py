@@ -79,3 +79,10 @@ def settle_gc() -> None:
         from shopstream.gc_tuning import settle_for_serving
 
         settle_for_serving()
+
+
+def field_matrix(rows: Sequence[Any], names: Sequence[str]) -> np.ndarray:
+    """(len(rows), len(names)) float64 of the named fields of request rows (pydantic objects
+    or anything with those attributes); a missing field or None is NaN."""
+    return np.array([[getattr(row, name, None) for name in names] for row in rows],
+                    dtype=np.float64).reshape(len(rows), len(names))

@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -68,8 +68,9 @@ def model_code(package: str | Path) -> Iterator[tuple[str, list[str]]]:
 
 
 def save_pyfunc(path: str | Path, package: str | Path, write_artifacts: ArtifactWriter,
-                signature: ModelSignature, input_example: pd.DataFrame) -> Path:
-    """mlflow.pyfunc.save_model of the package's model code with its artifact files."""
+                input_example: Any, signature: ModelSignature | None = None) -> Path:
+    """mlflow.pyfunc.save_model of the package's model code with its artifact files. Without
+    `signature` MLflow builds it from the type hints of the model's ``predict``."""
     import mlflow.pyfunc
 
     target = Path(path)
@@ -82,9 +83,10 @@ def save_pyfunc(path: str | Path, package: str | Path, write_artifacts: Artifact
     return target
 
 
-def log_pyfunc(package: str | Path, write_artifacts: ArtifactWriter, signature: ModelSignature,
-               input_example: pd.DataFrame, name: str = PYFUNC_NAME) -> str:
-    """mlflow.pyfunc.log_model of the package's model code into the active run; its URI."""
+def log_pyfunc(package: str | Path, write_artifacts: ArtifactWriter, input_example: Any,
+               signature: ModelSignature | None = None, name: str = PYFUNC_NAME) -> str:
+    """mlflow.pyfunc.log_model of the package's model code into the active run; its URI.
+    Without `signature` MLflow builds it from the type hints of the model's ``predict``."""
     import mlflow.pyfunc
 
     with tempfile.TemporaryDirectory(prefix="shopstream-pyfunc-") as tmp, \
@@ -107,3 +109,14 @@ def pyfunc_requirements() -> list[str]:
     return [f"mlflow=={version('mlflow')}", f"numpy=={version('numpy')}",
             f"pandas=={version('pandas')}", f"scikit-learn=={version('scikit-learn')}"]
 
+
+
+def answers_frame(predictions: Any) -> pd.DataFrame:
+    """A pyfunc's answers as a DataFrame: a list of answer rows (pydantic objects or dicts,
+    this code's versions) or a DataFrame (versions built before the typed rows)."""
+    import pandas as pd
+
+    if isinstance(predictions, pd.DataFrame):
+        return predictions
+    return pd.DataFrame.from_records(
+        [p.model_dump() if hasattr(p, "model_dump") else dict(p) for p in predictions])

@@ -1,4 +1,4 @@
-"""Building and logging recommender pyfunc versions: signature, input example, plain-array
+"""Building and logging recommender pyfunc versions: input example, plain-array
 models for tests, and the artifact writer (training side; the served code is ``pyfunc``)."""
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from pipelines.models.recommender.pyfunc import (
     ARTIFACT_FILE,
@@ -17,21 +16,15 @@ from pipelines.models.recommender.pyfunc import (
     PACKAGE,
     RecommenderArrays,
 )
-from shopstream.contracts import MODEL_IO, RECOMMENDER
 
 
-def recommender_signature() -> Any:
-    from pipelines.models.pyfunc_common import signature_of
-
-    return signature_of(MODEL_IO[RECOMMENDER])
-
-
-def recommender_input_example(visitorid: int = -1, item: int | None = None) -> pd.DataFrame:
+def recommender_input_example(visitorid: int = -1,
+                              item: int | None = None) -> list[dict[str, Any]]:
     items = json.dumps([item] if item is not None else [])
-    return pd.DataFrame(
-        {"mode": ["visitor", "similar"], "visitorid": [visitorid, -1], "items": ["[]", items],
-         "k": [10, 10], "exclude_purchased": [True, True]}
-    )
+    return [{"mode": "visitor", "visitorid": visitorid, "items": "[]", "k": 10,
+             "exclude_purchased": True},
+            {"mode": "similar", "visitorid": -1, "items": items, "k": 10,
+             "exclude_purchased": True}]
 
 
 def arrays_from_plain(
@@ -82,7 +75,7 @@ def save_recommender_arrays(path: str | Path, arrays: RecommenderArrays) -> Path
     )
     from pipelines.models.pyfunc_common import save_pyfunc
 
-    return save_pyfunc(path, PACKAGE, _writer(arrays), recommender_signature(), example)
+    return save_pyfunc(path, PACKAGE, _writer(arrays), example)
 
 
 def log_recommender_arrays(arrays: RecommenderArrays) -> str:
@@ -93,7 +86,7 @@ def log_recommender_arrays(arrays: RecommenderArrays) -> str:
     )
     from pipelines.models.pyfunc_common import log_pyfunc
 
-    return log_pyfunc(PACKAGE, _writer(arrays), recommender_signature(), example)
+    return log_pyfunc(PACKAGE, _writer(arrays), example)
 
 
 def save_recommender_pyfunc(

@@ -59,11 +59,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from mlflow.pyfunc import PythonModel  # the base class must exist when this module loads
 
+from shopstream.contracts import RecommenderAnswer, RecommenderRequest
 from shopstream.errors import ModelInputError
-from shopstream.model_runtime import require_columns, settle_gc
+from shopstream.model_runtime import settle_gc
 
 from .factor_index import FactorIndex
 from .request_rows import RecRequest, parse_requests
@@ -73,7 +73,6 @@ PACKAGE = "recommender"  # this package, as it travels with a version
 ARTIFACT_KEY = "recommender"
 ARTIFACT_FILE = "recommender.npz"
 MODES = ("visitor", "session", "similar")
-INPUT_COLUMNS = ("mode", "visitorid", "items", "k", "exclude_purchased")
 SESSION_DECAY = 0.5
 VISITOR_STRATEGIES = ("als", "item_knn", "blend")
 SESSION_STRATEGIES = ("item2item", "sknn", "vsknn")
@@ -363,16 +362,16 @@ class RecommenderModel(PythonModel):
         _ = self.arrays.factor_index  # built now, not on the first request
         settle_gc()
 
-    def predict(self, context: Any, model_input: pd.DataFrame, params: Any = None) -> pd.DataFrame:
+    def predict(self, context: Any, model_input: list[RecommenderRequest],
+                params: dict[str, Any] | None = None) -> list[RecommenderAnswer]:
+        """One answer per request row (MLflow has validated them against the type hint)."""
         del context, params
         if self.arrays is None:
             msg = "recommender artifacts not loaded; load the model with mlflow.pyfunc.load_model"
             raise ModelInputError(msg)
-        frame = pd.DataFrame(model_input)
-        require_columns(frame, ("visitorid",), "recommender")
-        answers = recommend_many(self.arrays, parse_requests(frame))
-        return pd.DataFrame({
-            "items": [json.dumps(ids) for ids, _, _ in answers],
-            "scores": [json.dumps([round(s, 6) for s in scores]) for _, scores, _ in answers],
-            "strategy": [strategy for _, _, strategy in answers],
-        })
+        return [
+            RecommenderAnswer(items=json.dumps(ids),
+                              scores=json.dumps([round(s, 6) for s in scores]),
+                              strategy=strategy)
+            for ids, scores, strategy in recommend_many(self.arrays, parse_requests(model_input))
+        ]

@@ -1,19 +1,19 @@
-"""The recommender's input rows, parsed column by column into requests (served code: pandas
-and shopstream's runtime only)."""
+"""The recommender's request rows (:class:`~shopstream.contracts.RecommenderRequest`, already
+validated by MLflow against the pyfunc's type hint) as requests with their item lists parsed
+(served code: shopstream's runtime only)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
-import pandas as pd
-
+from shopstream.contracts import RecommenderRequest
 from shopstream.model_runtime import parse_id_list
 
 
 @dataclass(frozen=True)
 class RecRequest:
-    """One input row of the contract, defaults applied."""
+    """One input row of the contract, defaults applied, `items` parsed."""
 
     mode: str = "visitor"
     visitorid: int = -1
@@ -22,26 +22,8 @@ class RecRequest:
     exclude_purchased: bool = True
 
 
-def _given(value: Any, default: Any) -> Any:
-    return default if value is None or (not isinstance(value, (list, str)) and pd.isna(value)) \
-        else value
-
-
-def parse_requests(frame: pd.DataFrame) -> list[RecRequest]:
-    """The frame's rows as requests, read column by column (a row-wise to_dict costs pandas
-    far more than the scoring itself on a multi-row call); missing columns take defaults."""
-    n = len(frame)
-
-    def column(name: str, default: Any) -> list[Any]:
-        if name not in frame.columns:
-            return [default] * n
-        return [_given(v, default) for v in frame[name].tolist()]
-
-    modes, items = column("mode", "visitor"), column("items", "[]")
-    return [
-        RecRequest(mode=str(mode or "visitor"), visitorid=int(visitor),
-                   items=parse_id_list(raw), k=int(k), exclude_purchased=bool(exclude))
-        for mode, visitor, raw, k, exclude in zip(
-            modes, column("visitorid", -1), items, column("k", 10),
-            column("exclude_purchased", True), strict=True)
-    ]
+def parse_requests(rows: Sequence[RecommenderRequest]) -> list[RecRequest]:
+    """The rows as requests; `items` (a JSON list in the row) parsed into ids."""
+    return [RecRequest(mode=row.mode or "visitor", visitorid=row.visitorid,
+                       items=parse_id_list(row.items), k=row.k,
+                       exclude_purchased=row.exclude_purchased) for row in rows]

@@ -15,8 +15,10 @@ Artifact layout (two artifacts)::
          "distinct_items_interacted"]}
 
 Probability: rf → Σ w_t·p_t / Σ w_t; gbt → 1 / (1 + exp(-2·Σ w_t·v_t)) (Spark's LogLoss).
-Missing optional feature columns (or NaN values) take their training median (fill_values).
-Output: ``probability`` (float) and ``will_transact`` (probability ≥ threshold).
+Input: :class:`~shopstream.contracts.TransactionRequest` rows, the type hint of ``predict``
+(MLflow builds the signature from it). Missing optional features (or None / NaN values) take
+their training median (fill_values). Output: :class:`~shopstream.contracts.TransactionAnswer`
+rows, ``probability`` and ``will_transact`` (probability ≥ threshold).
 
 Build a small model without Spark with :func:`save_transaction_pyfunc`. This package travels
 with every registered version (see :mod:`pipelines.models.pyfunc_common`).
@@ -34,15 +36,9 @@ import numpy as np
 import pandas as pd
 from mlflow.pyfunc import PythonModel  # the base class must exist when this module loads
 
-from shopstream.contracts import (
-    MODEL_IO,
-    PROBABILITY,
-    REQUIRED_SESSION_FEATURES,
-    TRANSACTION_PREDICTOR,
-    WILL_TRANSACT,
-)
+from shopstream.contracts import REQUIRED_SESSION_FEATURES, TransactionAnswer, TransactionRequest
 from shopstream.errors import ModelInputError
-from shopstream.model_runtime import require_columns, settle_gc, write_json
+from shopstream.model_runtime import field_matrix, require_columns, settle_gc, write_json
 
 PACKAGE = "transaction_predictor"  # this package, as it travels with a version
 TREES_KEY = "trees"
@@ -158,11 +154,22 @@ def monotone_probability(trees: TreeEnsemble, model_type: str, x: np.ndarray,
     return best
 
 
+def row_feature_matrix(rows: Sequence[Any], meta: TransactionMeta) -> np.ndarray:
+    """:func:`feature_matrix` of request rows (the pyfunc's input): a field the rows lack, or
+    None, takes its training median."""
+    x = field_matrix(rows, meta.feature_names)
+    return np.where(np.isnan(x), np.asarray(meta.fill_values, dtype=np.float64), x)
+
+
 def served_probability(trees: TreeEnsemble, meta: TransactionMeta,
                        frame: pd.DataFrame) -> np.ndarray:
     """P(transaction) exactly as the model serves it: missing optional features take their
     training medians; non-decreasing in each of meta.monotone_increasing."""
-    x = feature_matrix(frame, meta)
+    return matrix_probability(trees, meta, feature_matrix(frame, meta))
+
+
+def matrix_probability(trees: TreeEnsemble, meta: TransactionMeta, x: np.ndarray) -> np.ndarray:
+    """:func:`served_probability` of a feature matrix."""
     if not meta.monotone_increasing:
         return ensemble_probability(trees, meta.model_type, x)
     if len(meta.monotone_increasing) > 1:
@@ -184,31 +191,25 @@ class TransactionModel(PythonModel):
         self.meta = TransactionMeta.load(context.artifacts[META_KEY])
         settle_gc()
 
-    def predict(self, context: Any, model_input: pd.DataFrame, params: Any = None) -> pd.DataFrame:
+    def predict(self, context: Any, model_input: list[TransactionRequest],
+                params: dict[str, Any] | None = None) -> list[TransactionAnswer]:
+        """One answer per request row (MLflow has validated them against the type hint)."""
         del context, params
         if self.trees is None or self.meta is None:
             msg = "transaction_predictor artifacts not loaded; use mlflow.pyfunc.load_model"
             raise ModelInputError(msg)
-        proba = served_probability(self.trees, self.meta, pd.DataFrame(model_input))
-        return pd.DataFrame({PROBABILITY: proba, WILL_TRANSACT: proba >= self.meta.threshold})
+        proba = matrix_probability(self.trees, self.meta,
+                                   row_feature_matrix(model_input, self.meta))
+        return [TransactionAnswer(probability=p, will_transact=p >= self.meta.threshold)
+                for p in proba.tolist()]
 
 
-def transaction_signature(meta: TransactionMeta) -> Any:
-    """The contract's required counts, plus this version's other features as optional."""
-    from pipelines.models.pyfunc_common import signature_of
-    from shopstream.contracts import Column
-
-    optional = [Column(n, "double", required=False) for n in meta.feature_names
-                if n not in meta.required]
-    return signature_of(MODEL_IO[TRANSACTION_PREDICTOR], optional)
-
-
-def transaction_input_example(meta: TransactionMeta) -> pd.DataFrame:
+def transaction_input_example(meta: TransactionMeta) -> list[dict[str, Any]]:
     row: dict[str, Any] = {n: round(v) for n, v in
                            zip(meta.feature_names, meta.fill_values, strict=True)
                            if n in meta.required}
     row.update({"num_views": 15, "num_addtocart": 2, "distinct_items_interacted": 8})
-    return pd.DataFrame([row])
+    return [row]
 
 
 def _writer(trees: TreeEnsemble, meta: TransactionMeta) -> Any:
@@ -221,15 +222,13 @@ def _writer(trees: TreeEnsemble, meta: TransactionMeta) -> Any:
 def save_transaction_arrays(path: str | Path, trees: TreeEnsemble, meta: TransactionMeta) -> Path:
     from pipelines.models.pyfunc_common import save_pyfunc
 
-    return save_pyfunc(path, PACKAGE, _writer(trees, meta), transaction_signature(meta),
-                       transaction_input_example(meta))
+    return save_pyfunc(path, PACKAGE, _writer(trees, meta), transaction_input_example(meta))
 
 
 def log_transaction_arrays(trees: TreeEnsemble, meta: TransactionMeta) -> str:
     from pipelines.models.pyfunc_common import log_pyfunc
 
-    return log_pyfunc(PACKAGE, _writer(trees, meta), transaction_signature(meta),
-                      transaction_input_example(meta))
+    return log_pyfunc(PACKAGE, _writer(trees, meta), transaction_input_example(meta))
 
 
 def stump_ensemble(

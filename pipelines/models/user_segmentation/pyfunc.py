@@ -17,7 +17,9 @@ Artifact layout (two artifacts)::
     meta   → segmentation_meta.json
         {"feature_names": [7 names], "space": [d names], "segment_names": [k names]}
 
-Input: docs/contracts.md (visitorid, the four counts, the three ratios). A row whose four
+Input and output: :class:`~shopstream.contracts.SegmentationRequest` and
+:class:`~shopstream.contracts.SegmentationAnswer` rows, the type hints of ``predict`` (MLflow
+builds the signature from them; docs/contracts.md). A row whose four
 counts are all -1 asks for the stored snapshot of `visitorid`; its ratios are then recomputed
 from the counts (view_ratio = views/events, addtocart_ratio = addtocarts/events,
 transaction_ratio = transactions/views). An unknown visitor in lookup mode gets
@@ -38,19 +40,14 @@ import pandas as pd
 from mlflow.pyfunc import PythonModel  # the base class must exist when this module loads
 
 from shopstream.contracts import (
-    CLUSTER_ID,
-    DISTINCT_ITEMS,
-    FUNNEL_SEGMENT,
-    KNOWN,
-    MODEL_IO,
-    SEGMENT,
     SEGMENT_COUNTS,
     SEGMENT_FEATURES,
-    USER_SEGMENTATION,
     VISITORID,
+    SegmentationAnswer,
+    SegmentationRequest,
 )
 from shopstream.errors import ModelInputError
-from shopstream.model_runtime import require_columns, settle_gc, write_json
+from shopstream.model_runtime import field_matrix, require_columns, settle_gc, write_json
 
 from .segments import FUNNEL, funnel_codes
 from .space import space_names, to_space
@@ -157,12 +154,20 @@ def _numbers(frame: pd.DataFrame, name: str, dtype: type) -> np.ndarray:
 def resolve_features(arrays: SegmentationArrays, frame: pd.DataFrame) -> tuple[
     np.ndarray, np.ndarray, np.ndarray, np.ndarray
 ]:
-    """(features (n, 7) with NaN rows for unknown lookups, known mask, lookup mask, snapshot
-    row per input row: -1 unless the row was a lookup of a known visitor)."""
+    """:func:`resolve` of a frame of contract rows (training-side callers and tests)."""
     require_columns(frame, SEGMENT_FEATURES, "user_segmentation")
     features = np.column_stack([_numbers(frame, name, np.float64) for name in SEGMENT_FEATURES])
     ids = (_numbers(frame, VISITORID, np.int64) if VISITORID in frame.columns
            else np.full(len(frame), -1, dtype=np.int64))
+    return resolve(arrays, features, ids)
+
+
+def resolve(arrays: SegmentationArrays, features: np.ndarray, ids: np.ndarray) -> tuple[
+    np.ndarray, np.ndarray, np.ndarray, np.ndarray
+]:
+    """(features (n, 7) with NaN rows for unknown lookups, known mask, lookup mask, snapshot
+    row per input row: -1 unless the row was a lookup of a known visitor). `features` (n, 7)
+    float64 is filled in place for lookups."""
     known, rows = arrays.lookup(ids)
     lookup = (features[:, :4] == -1).all(axis=1)
     use_snapshot = lookup & known
@@ -186,45 +191,47 @@ class SegmentationModel(PythonModel):
         self.segment_names = list(meta["segment_names"])
         settle_gc()
 
-    def predict(self, context: Any, model_input: pd.DataFrame, params: Any = None) -> pd.DataFrame:
+    def predict(self, context: Any, model_input: list[SegmentationRequest],
+                params: dict[str, Any] | None = None) -> list[SegmentationAnswer]:
+        """One answer per request row. MLflow validates the rows against the type hint (and
+        turns a DataFrame into rows) before this runs."""
         del context, params
         if self.arrays is None:
             msg = "user_segmentation artifacts not loaded; use mlflow.pyfunc.load_model"
             raise ModelInputError(msg)
-        features, known, _, rows = resolve_features(self.arrays, pd.DataFrame(model_input))
+        ids = np.array([r.visitorid for r in model_input], dtype=np.int64)
+        features, known, _, rows = resolve(self.arrays, field_matrix(model_input,
+                                                                     SEGMENT_FEATURES), ids)
         valid = ~np.isnan(features).any(axis=1)
         clusters = np.full(len(features), -1, dtype=np.int64)
         funnel = np.full(len(features), -1, dtype=np.int64)
         if valid.any():
             clusters[valid] = served_labels(self.arrays, features[valid])
             funnel[valid] = funnel_codes(features[valid, :4])
-        columns: dict[str, Any] = {
-            CLUSTER_ID: clusters,
-            SEGMENT: [self.segment_names[c] if c >= 0 else UNKNOWN_SEGMENT for c in clusters],
-            KNOWN: known,
-            FUNNEL_SEGMENT: [FUNNEL[f] if f >= 0 else UNKNOWN_SEGMENT for f in funnel],
-        }
-        for i, name in enumerate(SEGMENT_FEATURES):
-            values = features[:, i]
-            columns[name] = (np.where(np.isnan(values), -1, values).astype(np.int64)
-                             if name in SEGMENT_COUNTS else values)
-        columns[DISTINCT_ITEMS] = self.arrays.distinct_items(rows)
-        return pd.DataFrame(columns)
+        counts = np.where(np.isnan(features[:, :4]), -1, features[:, :4]).astype(np.int64)
+        return [
+            SegmentationAnswer(
+                cluster_id=c, segment=self.segment_names[c] if c >= 0 else UNKNOWN_SEGMENT,
+                known=k, funnel_segment=FUNNEL[f] if f >= 0 else UNKNOWN_SEGMENT,
+                **dict(zip(SEGMENT_COUNTS, n, strict=True)),
+                **dict(zip(SEGMENT_FEATURES[len(SEGMENT_COUNTS):], ratios, strict=True)),
+                distinct_items=d)
+            for c, k, f, n, ratios, d in zip(
+                clusters.tolist(), known.tolist(), funnel.tolist(), counts.tolist(),
+                features[:, len(SEGMENT_COUNTS):].tolist(),
+                self.arrays.distinct_items(rows).tolist(), strict=True)
+        ]
 
 
-def segmentation_signature() -> Any:
-    from pipelines.models.pyfunc_common import signature_of
-
-    return signature_of(MODEL_IO[USER_SEGMENTATION])
-
-
-def segmentation_input_example(known_visitor: int = -1) -> pd.DataFrame:
-    return pd.DataFrame({
-        VISITORID: [-1, known_visitor], "total_events": [60, -1], "total_views": [45, -1],
-        "total_addtocart": [6, -1], "total_transactions": [3, -1],
-        "view_ratio": [0.75, 0.0], "addtocart_ratio": [0.10, 0.0],
-        "transaction_ratio": [0.0667, 0.0],
-    })
+def segmentation_input_example(known_visitor: int = -1) -> list[dict[str, Any]]:
+    return [
+        {VISITORID: -1, "total_events": 60, "total_views": 45, "total_addtocart": 6,
+         "total_transactions": 3, "view_ratio": 0.75, "addtocart_ratio": 0.10,
+         "transaction_ratio": 0.0667},
+        {VISITORID: known_visitor, "total_events": -1, "total_views": -1, "total_addtocart": -1,
+         "total_transactions": -1, "view_ratio": 0.0, "addtocart_ratio": 0.0,
+         "transaction_ratio": 0.0},
+    ]
 
 
 def _writer(arrays: SegmentationArrays, segment_names: Sequence[str]) -> Any:
@@ -237,7 +244,7 @@ def _writer(arrays: SegmentationArrays, segment_names: Sequence[str]) -> Any:
     return write
 
 
-def _example(arrays: SegmentationArrays) -> pd.DataFrame:
+def _example(arrays: SegmentationArrays) -> list[dict[str, Any]]:
     return segmentation_input_example(int(arrays.snapshot_ids[0]) if len(arrays.snapshot_ids)
                                       else -1)
 
@@ -247,15 +254,13 @@ def save_segmentation_arrays(
 ) -> Path:
     from pipelines.models.pyfunc_common import save_pyfunc
 
-    return save_pyfunc(path, PACKAGE, _writer(arrays, segment_names), segmentation_signature(),
-                       _example(arrays))
+    return save_pyfunc(path, PACKAGE, _writer(arrays, segment_names), _example(arrays))
 
 
 def log_segmentation_arrays(arrays: SegmentationArrays, segment_names: Sequence[str]) -> str:
     from pipelines.models.pyfunc_common import log_pyfunc
 
-    return log_pyfunc(PACKAGE, _writer(arrays, segment_names), segmentation_signature(),
-                      _example(arrays))
+    return log_pyfunc(PACKAGE, _writer(arrays, segment_names), _example(arrays))
 
 
 def save_segmentation_pyfunc(

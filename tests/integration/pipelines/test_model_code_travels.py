@@ -19,12 +19,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from shopstream.contracts import PROBABILITY, WILL_TRANSACT
+from shopstream.contracts import INVOCATIONS_KEY, PROBABILITY, WILL_TRANSACT
 from shopstream.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
-ROWS = {"dataframe_records": [{"num_views": 3, "num_addtocart": 0, "distinct_items_interacted": 1},
-                              {"num_views": 3, "num_addtocart": 2, "distinct_items_interacted": 1}]}
+ROWS = {INVOCATIONS_KEY: [{"num_views": 3, "num_addtocart": 0, "distinct_items_interacted": 1},
+                          {"num_views": 3, "num_addtocart": 2, "distinct_items_interacted": 1}]}
 
 
 def _moved_package(scratch: Path) -> str:
@@ -65,8 +65,8 @@ def test_version_loads_and_serves_without_the_training_package(tmp_path: Path) -
     out = _python(
         "import json, pandas as pd, mlflow.pyfunc\n"
         f"m = mlflow.pyfunc.load_model({str(model)!r})\n"
-        f"rows = pd.DataFrame.from_records({ROWS['dataframe_records']!r})\n"
-        "print(json.dumps(m.predict(rows).to_dict('records')))", [shadow], tmp_path)
+        f"rows = pd.DataFrame.from_records({ROWS[INVOCATIONS_KEY]!r})\n"
+        "print(json.dumps([a.model_dump() for a in m.predict(rows)]))", [shadow], tmp_path)
     answers = json.loads(out.strip().splitlines()[-1])
     assert [a[WILL_TRANSACT] for a in answers] == [False, True]
 

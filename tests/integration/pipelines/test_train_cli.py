@@ -80,7 +80,7 @@ def test_train_registers_all_three(spark: Any, live_stack: Settings,
     predictor = mlflow.pyfunc.load_model(f"models:/{prefix}transaction_predictor@production")
     out = predictor.predict(__import__("pandas").DataFrame(
         [{"num_views": 5, "num_addtocart": 1, "distinct_items_interacted": 3}]))
-    assert 0.0 <= float(out["probability"].iloc[0]) <= 1.0
+    assert len(out) == 1 and 0.0 <= out[0].probability <= 1.0
     assert "threshold" in mlflow_client.get_model_version(
         f"{prefix}transaction_predictor", payload["models"]["transaction_predictor"]["version"]
     ).tags

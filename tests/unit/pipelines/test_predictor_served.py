@@ -89,3 +89,28 @@ def test_served_form_scores_only_the_seed_fields_and_baselines_use_the_same_rows
     assert metrics["cart_only_pr_auc"] == pytest.approx(1.0)  # carts rank every buyer first
     assert metrics["lift_over_best_baseline"] == pytest.approx(metrics["pr_auc"] - 1.0)
     assert 0.0 <= metrics["brier"] <= 1.0
+
+
+optional_value = st.one_of(st.none(), st.floats(0, 500, allow_nan=False))
+
+
+@settings(max_examples=100, deadline=None)
+@given(rows=st.lists(st.fixed_dictionaries(
+    {contracts.NUM_VIEWS: st.integers(0, 50), contracts.NUM_ADDTOCART: st.integers(0, 20),
+     contracts.DISTINCT_ITEMS_INTERACTED: st.integers(0, 30)},
+    optional={name: optional_value for name in contracts.OPTIONAL_SESSION_FEATURES}),
+    min_size=1, max_size=8))
+def test_the_pyfunc_on_request_rows_scores_what_evaluation_scores_on_frames(
+        rows: list[dict[str, float | None]]) -> None:
+    """Evaluation runs served_probability on DataFrames; the scoring server hands the pyfunc
+    typed rows. Both must give the same probability (left-out or None fields → medians)."""
+    from pipelines.models.transaction_predictor.pyfunc import TransactionModel
+
+    model = TransactionModel()
+    model.trees, model.meta = _non_monotone_forest(), _meta()
+    requests = [contracts.TransactionRequest(**row) for row in rows]
+    answers = model.predict(None, requests)
+    frame = pd.DataFrame.from_records(rows).reindex(columns=list(SESSION_FEATURES))
+    want = served_probability(model.trees, model.meta, frame.astype(float))
+    assert [a.probability for a in answers] == pytest.approx(want.tolist())
+    assert [a.will_transact for a in answers] == (want >= 0.5).tolist()

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from pipelines.models.pyfunc_common import answers_frame
 from pipelines.models.recommender.factor_index import top_k
 from pipelines.models.recommender.packaging import arrays_from_plain, save_recommender_pyfunc
 from pipelines.models.recommender.pyfunc import recommend_row
@@ -71,7 +72,7 @@ def test_saved_model_round_trips_through_mlflow(tmp_path: Path) -> None:
     frame = pd.DataFrame({"mode": ["visitor", "visitor", "similar"], "visitorid": [7, 5, -1],
                           "items": ["[]", "[]", "[10]"], "k": [2, 2, 1],
                           "exclude_purchased": [True, True, True]})
-    out = model.predict(frame)
+    out = answers_frame(model.predict(frame))
     assert list(out.columns) == ["items", "scores", "strategy"]
     assert [json.loads(v) for v in out["items"]] == [[20, 40], [40, 30], [20]]
     assert out["strategy"].tolist() == ["als", "popular", "similar"]

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from pipelines.models.pyfunc_common import answers_frame
 from pipelines.models.transaction_predictor.pyfunc import (
     TreeEnsemble,
     ensemble_probability,
@@ -55,10 +56,10 @@ def test_saved_model_fills_optional_features_and_thresholds(tmp_path: Path) -> N
                                    fill_values=[1, 0, 1, 4.0])
     model = mlflow.pyfunc.load_model(str(path))
     base = {"num_views": [3], "num_addtocart": [0], "distinct_items_interacted": [2]}
-    filled = model.predict(pd.DataFrame(base))
+    filled = answers_frame(model.predict(pd.DataFrame(base)))
     assert filled["probability"].tolist() == pytest.approx([0.7])  # median 4 > 1.5
     assert filled["will_transact"].tolist() == [True]
-    given = model.predict(pd.DataFrame({**base, "prev_sessions": [1.0]}))
+    given = answers_frame(model.predict(pd.DataFrame({**base, "prev_sessions": [1.0]})))
     assert given["probability"].tolist() == pytest.approx([0.2])
     assert given["will_transact"].tolist() == [False]
 

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from pipelines.models.pyfunc_common import answers_frame
 from pipelines.models.user_segmentation.space import LEGACY, SPACE, space_sql, to_space
 
 pytestmark = pytest.mark.unit
@@ -63,7 +64,7 @@ def test_five_coordinate_pyfunc_serves_the_nearest_centroid(tmp_path: Path) -> N
     rows = np.vstack([_features(5, 5, 0, 0), _features(9, 7, 1, 1), -np.ones((1, 7))])
     frame = pd.DataFrame(rows, columns=list(SEGMENT_FEATURES)).assign(visitorid=[-1, -1, 42])
     frame = frame.astype({name: "int64" for name in SEGMENT_COUNTS})
-    out = mlflow.pyfunc.load_model(str(path)).predict(frame)
+    out = answers_frame(mlflow.pyfunc.load_model(str(path)).predict(frame))
     assert out["segment"].tolist() == ["browsers", "buyers", "buyers"]
     with pytest.raises(Exception, match=r"centroids must be \(k, 5\)"):
         save_segmentation_pyfunc(tmp_path / "bad", np.zeros(5), np.ones(5), np.zeros((2, 7)),

@@ -121,7 +121,7 @@ def test_the_protocol_scores_what_a_saved_version_serves(tmp_path: Path) -> None
         frame = pd.DataFrame({"mode": "session", "visitorid": -1,
                               "items": [json.dumps(p) for p, _ in steps], "k": 20,
                               "exclude_purchased": False})
-        answers = [json.loads(v) for v in model.predict(frame)["items"]]
+        answers = [json.loads(a.items) for a in model.predict(frame)]
         ranks = np.array([a.index(t) + 1 if t in a else 0
                           for a, (_, t) in zip(answers, steps, strict=True)])
         assert metrics[f"{strategy}_recall_at_20"] == pytest.approx((ranks > 0).mean())

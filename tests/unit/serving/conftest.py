@@ -19,7 +19,13 @@ from serving.config import ROLES
 from serving.registry import ProductionVersion
 from serving.transport import HttpxTransport
 from serving.upstream import Endpoint, Upstream
-from shopstream.contracts import MODEL_IO, RECOMMENDER, TRANSACTION_PREDICTOR, USER_SEGMENTATION
+from shopstream.contracts import (
+    INVOCATIONS_KEY,
+    MODEL_IO,
+    RECOMMENDER,
+    TRANSACTION_PREDICTOR,
+    USER_SEGMENTATION,
+)
 from shopstream.settings import Settings
 
 Row = dict[str, Any]
@@ -100,7 +106,7 @@ class FakeScoringServer:
         if scope["path"] == "/ping":
             payload: Any = {}
         else:
-            rows = json.loads(body)["dataframe_records"]
+            rows = json.loads(body)[INVOCATIONS_KEY]
             self.batches.append(len(rows))
             self.rows.extend(rows)
             answers = [self.predict(r) for r in rows]

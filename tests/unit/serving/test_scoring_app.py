@@ -13,13 +13,12 @@ import pytest
 from starlette.middleware.base import BaseHTTPMiddleware
 
 from serving.scoring_app import TIMEOUT_BODY, RequestTimeout, scoring_app, swap_timeout_middleware
+from shopstream.contracts import INVOCATIONS_KEY
 
 pytestmark = [pytest.mark.unit, pytest.mark.anyio]
 
-ROWS = {"dataframe_records": [{"num_views": 120, "num_addtocart": 7,
-                               "distinct_items_interacted": 45},
-                              {"num_views": 1, "num_addtocart": 0,
-                               "distinct_items_interacted": 1}]}
+ROWS = {INVOCATIONS_KEY: [{"num_views": 120, "num_addtocart": 7, "distinct_items_interacted": 45},
+                          {"num_views": 1, "num_addtocart": 0, "distinct_items_interacted": 1}]}
 
 
 @pytest.fixture(scope="module")
@@ -52,9 +51,9 @@ async def test_answers_as_mlflows_own_app_without_its_base_http_middleware(
     assert ours.status_code == theirs.status_code == 200
     assert ours.json() == theirs.json()
     assert len(ours.json()["predictions"]) == 2
-    bad = await _post(lean, "/invocations", {"dataframe_records": [{"num_views": "many"}]})
+    bad = await _post(lean, "/invocations", {INVOCATIONS_KEY: [{"num_views": "many"}]})
     assert bad.status_code == (await _post(mlflows, "/invocations",
-                                           {"dataframe_records": [{"num_views": "many"}]})
+                                           {INVOCATIONS_KEY: [{"num_views": "many"}]})
                                ).status_code
     assert bad.status_code >= 400
     assert (await _post(lean, "/ping")).status_code == 200
@@ -96,3 +95,43 @@ def test_other_middleware_leaves_the_app_as_mlflow_built_it(predictor: Any) -> N
     before = list(app.user_middleware)
     assert not swap_timeout_middleware(app, 5.0)
     assert app.user_middleware == before
+
+
+class _DataFrameVersion:
+    """A version as built before the typed rows: DataFrame in, DataFrame out."""
+
+    @staticmethod
+    def save(path: Path) -> Any:
+        import mlflow.pyfunc
+        import pandas as pd
+
+        from pipelines.models.pyfunc_common import signature_of
+        from shopstream.contracts import MODEL_IO, TRANSACTION_PREDICTOR
+
+        class Old(mlflow.pyfunc.PythonModel):
+            def predict(self, context: Any, model_input: Any, params: Any = None) -> Any:
+                views = model_input["num_views"].to_numpy()
+                return pd.DataFrame({"probability": views / 100.0, "will_transact": views > 50})
+
+        mlflow.pyfunc.save_model(str(path), python_model=Old(),
+                                 signature=signature_of(MODEL_IO[TRANSACTION_PREDICTOR]))
+        return mlflow.pyfunc.load_model(str(path))
+
+
+async def test_a_dataframe_version_reads_the_routers_rows_as_records(tmp_path: Path) -> None:
+    """The router sends every version `inputs`; versions registered before the typed rows have
+    DataFrame signatures, and must answer it as they answer `dataframe_records`."""
+    app = scoring_app(_DataFrameVersion.save(tmp_path / "old"))
+    ours = await _post(app, "/invocations", ROWS)
+    records = await _post(app, "/invocations", {"dataframe_records": ROWS[INVOCATIONS_KEY]})
+    assert ours.status_code == records.status_code == 200
+    assert ours.json() == records.json() == {"predictions": [
+        {"probability": 1.2, "will_transact": True},
+        {"probability": 0.01, "will_transact": False}]}
+
+
+async def test_a_typed_version_refuses_a_row_outside_the_contract(predictor: Any) -> None:
+    bad = await _post(scoring_app(predictor), "/invocations",
+                      {INVOCATIONS_KEY: [{"num_views": 1.5, "num_addtocart": 0,
+                                          "distinct_items_interacted": 1}]})
+    assert bad.status_code == 400 and "num_views" in bad.json()["message"]

@@ -16,6 +16,7 @@ import pytest
 from serving.config import ServingConfig
 from serving.main import config_from_json, config_to_json
 from serving.scoring_host import BLOCK_ENV, Host, block_heavy_imports, control_app
+from shopstream.contracts import INVOCATIONS_KEY
 
 pytestmark = [pytest.mark.unit, pytest.mark.anyio]
 
@@ -58,7 +59,7 @@ async def test_load_serves_mlflow_scoring_app_then_unload_frees_the_port(
     assert loaded.status_code == 200, loaded.text
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as scoring:
         assert (await scoring.get("/ping")).status_code == 200
-        answer = await scoring.post("/invocations", json={"dataframe_records": [ROW, ROW]})
+        answer = await scoring.post("/invocations", json={INVOCATIONS_KEY: [ROW, ROW]})
         assert answer.status_code == 200
         preds = answer.json()["predictions"]
         assert [p["probability"] for p in preds] == pytest.approx([0.7, 0.7])

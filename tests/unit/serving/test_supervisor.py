@@ -15,6 +15,7 @@ from serving.registry import ProductionVersion
 from serving.supervisor import ModelSupervisor
 from serving.transport import HttpxTransport
 from serving.upstream import DOWN, READY, Upstream
+from shopstream.contracts import INVOCATIONS_KEY
 
 pytestmark = [pytest.mark.unit, pytest.mark.anyio]
 
@@ -80,7 +81,7 @@ class Scorer:
                 break
         if scope["path"] == "/invocations":
             await asyncio.sleep(self.delay)
-            rows = json.loads(body)["dataframe_records"]
+            rows = json.loads(body)[INVOCATIONS_KEY]
             payload: Any = {"predictions": [{"probability": int(self.version) / 10,
                                              "will_transact": False} for _ in rows]}
         else:

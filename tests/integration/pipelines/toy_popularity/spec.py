@@ -45,7 +45,7 @@ def train(loaded: Any, params: ToyParams) -> TrainedModel:
         path.write_text(json.dumps(top))
         return {"top_items": path}
 
-    uri = log_pyfunc(PACKAGE, write, signature_of(IO), pd.DataFrame({contracts.VISITORID: [1]}))
+    uri = log_pyfunc(PACKAGE, write, pd.DataFrame({contracts.VISITORID: [1]}), signature_of(IO))
     return TrainedModel(uri, {"top_share": share})
 
 
