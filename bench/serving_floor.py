@@ -2,8 +2,10 @@
 
 - numpy: one visitor's ALS top-k over the whole catalogue (item factors @ user factors,
   argpartition, sort of the k best): what any recommender server has to compute at least;
-- pyfunc: each production model's own predict() on a one-row pandas frame, as the scoring
-  server calls it, without JSON, HTTP or the scoring server around it.
+- pyfunc: each production model's own predict() on one request row, without JSON, HTTP or
+  the scoring server around it;
+- invocations: MLflow's scoring-server function ``invocations`` on the router's one-row body
+  (JSON in, parsing or validation, predict, JSON out), without HTTP.
 """
 
 from __future__ import annotations
@@ -36,17 +38,17 @@ def _p50_ms(fn: Callable[[int], Any], n: int) -> float:
 
 
 def load_models(settings: Settings, names: dict[str, str]) -> dict[str, Any]:
-    """role → the unwrapped python model of the production version."""
+    """role → the production version as MLflow loads it (a PyFuncModel)."""
     import mlflow.pyfunc
 
     os.environ.update(settings.aws_env())
     mlflow.set_tracking_uri(settings.tracking_uri)
     return {role: mlflow.pyfunc.load_model(f"models:/{names[role]}@production")
-            .unwrap_python_model() for role in ROLES}
+            for role in ROLES}
 
 
 def known_visitors(models: dict[str, Any], n: int = 50) -> list[int]:
-    ids = [int(v) for v in models[RECOMMENDER].arrays.user_ids[:n]]
+    ids = [int(v) for v in models[RECOMMENDER].unwrap_python_model().arrays.user_ids[:n]]
     return ids or [1]
 
 
@@ -70,14 +72,30 @@ def pyfunc_one_row_ms(model: Any, rows: list[dict[str, Any]], n: int = 300) -> f
     return _p50_ms(lambda i: model.predict(None, [rows[i % len(rows)]]), n)
 
 
+def invocations_one_row_ms(model: Any, rows: list[dict[str, Any]], n: int = 300) -> float:
+    """p50 of MLflow's scoring-server ``invocations`` on a one-row body as the router sends it."""
+    import json
+
+    from mlflow.pyfunc import scoring_server
+
+    schema = model.metadata.get_input_schema()
+    bodies = [json.dumps({INVOCATIONS_KEY: [row]}).encode() for row in rows]
+    return _p50_ms(lambda i: scoring_server.invocations(
+        bodies[i % len(bodies)], "application/json", model, schema), n)
+
+
 def measure(models: dict[str, Any], direct: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
-    """Per endpoint: in-process pyfunc p50 on one row; for recommendations also numpy top-k."""
+    """Per endpoint: in-process p50 on one row of the pyfunc and of MLflow's invocations; for
+    recommendations also numpy top-k."""
     role_of = {"recommendations": RECOMMENDER, "predict_transaction": TRANSACTION_PREDICTOR,
                "segment_user": USER_SEGMENTATION}
     out: dict[str, Any] = {}
     for endpoint, reqs in direct.items():
         rows = [r["body"][INVOCATIONS_KEY][0] for r in reqs]
-        out[endpoint] = {"pyfunc_one_row_p50_ms": pyfunc_one_row_ms(models[role_of[endpoint]],
-                                                                    rows)}
-    out["recommendations"]["numpy_top_k_p50_ms"] = numpy_top_k_ms(models[RECOMMENDER])
+        model = models[role_of[endpoint]]
+        out[endpoint] = {
+            "pyfunc_one_row_p50_ms": pyfunc_one_row_ms(model.unwrap_python_model(), rows),
+            "invocations_one_row_p50_ms": invocations_one_row_ms(model, rows)}
+    out["recommendations"]["numpy_top_k_p50_ms"] = numpy_top_k_ms(
+        models[RECOMMENDER].unwrap_python_model())
     return out
