@@ -135,7 +135,7 @@ def main() -> None:
     dirs = model_dirs(settings, names)
     import mlflow.pyfunc
 
-    recommender = mlflow.pyfunc.load_model(dirs[RECOMMENDER]).unwrap_python_model()
+    recommender = mlflow.pyfunc.load_model(dirs[RECOMMENDER])
     requests = direct_requests(known_visitors({RECOMMENDER: recommender}))
     del recommender
     endpoint_of = {role: endpoint for endpoint, role in ROLE_OF.items()}

@@ -48,6 +48,7 @@ def load_models(settings: Settings, names: dict[str, str]) -> dict[str, Any]:
 
 
 def known_visitors(models: dict[str, Any], n: int = 50) -> list[int]:
+    """Up to n visitor ids the production recommender knows (models: role → loaded version)."""
     ids = [int(v) for v in models[RECOMMENDER].unwrap_python_model().arrays.user_ids[:n]]
     return ids or [1]
 
