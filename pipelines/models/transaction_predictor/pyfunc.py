@@ -135,22 +135,27 @@ def feature_matrix(frame: pd.DataFrame, meta: TransactionMeta) -> np.ndarray:
     return np.column_stack(columns) if columns else np.empty((len(frame), 0))
 
 
+MONOTONE_CHUNK_ROWS = 50_000  # bounds the rows-by-candidates matrix scored at once
+
+
 def monotone_probability(trees: TreeEnsemble, model_type: str, x: np.ndarray,
                          column: int) -> np.ndarray:
     """max over v <= x[:, column] of P(x with x[:, column] = v): the smallest function above the
     ensemble that never decreases in that column. P is constant on each interval (t_i-1, t_i]
     between the trees' split thresholds t on the column (a value equal to t goes left), so the
-    candidates are the thresholds below the row's value, and the value itself."""
+    candidates are the thresholds below the row's value, and the value itself. Each row and
+    all its candidates go down the trees in one pass (a chunk of rows at a time)."""
     splits = np.unique(trees.threshold[trees.feature == column])
-    own = x[:, column]
-    best = ensemble_probability(trees, model_type, x)
-    for value in splits:
-        below = value < own
-        if not below.any():
-            continue
-        moved = x[below].copy()
-        moved[:, column] = value
-        best[below] = np.maximum(best[below], ensemble_probability(trees, model_type, moved))
+    best = np.empty(len(x), dtype=np.float64)
+    for start in range(0, len(x), MONOTONE_CHUNK_ROWS):
+        chunk = x[start:start + MONOTONE_CHUNK_ROWS]
+        rows, which = np.nonzero(splits[None, :] < chunk[:, column, None])
+        moved = chunk[rows]
+        moved[:, column] = splits[which]
+        scores = ensemble_probability(trees, model_type, np.concatenate([chunk, moved]))
+        part = scores[:len(chunk)].copy()
+        np.maximum.at(part, rows, scores[len(chunk):])
+        best[start:start + len(chunk)] = part
     return best
 
 

@@ -114,3 +114,34 @@ def test_the_pyfunc_on_request_rows_scores_what_evaluation_scores_on_frames(
     want = served_probability(model.trees, model.meta, frame.astype(float))
     assert [a.probability for a in answers] == pytest.approx(want.tolist())
     assert [a.will_transact for a in answers] == (want >= 0.5).tolist()
+
+
+def _monotone_by_loop(forest: TreeEnsemble, x: np.ndarray, column: int) -> np.ndarray:
+    """The rule written out: each split value below the row's own, one at a time."""
+    best = ensemble_probability(forest, "rf", x)
+    for value in np.unique(forest.threshold[forest.feature == column]):
+        moved = x.copy()
+        moved[:, column] = np.minimum(moved[:, column], value)
+        best = np.maximum(best, ensemble_probability(forest, "rf", moved))
+    return best
+
+
+@settings(max_examples=100, deadline=None)
+@given(carts=st.lists(st.floats(0, 8, allow_nan=False), min_size=1, max_size=12),
+       views=st.integers(0, 10))
+def test_the_one_pass_rule_matches_the_rule_written_out(carts: list[float], views: int) -> None:
+    from pipelines.models.transaction_predictor import pyfunc
+
+    forest = _non_monotone_forest()
+    x = np.ones((len(carts), len(SESSION_FEATURES)))
+    x[:, CART], x[:, VIEWS] = carts, views
+    want = _monotone_by_loop(forest, x, CART)
+    assert pyfunc.monotone_probability(forest, "rf", x, CART).tolist() == pytest.approx(
+        want.tolist())
+    pyfunc_chunk = pyfunc.MONOTONE_CHUNK_ROWS
+    try:
+        pyfunc.MONOTONE_CHUNK_ROWS = 5  # several chunks
+        assert pyfunc.monotone_probability(forest, "rf", x, CART).tolist() == pytest.approx(
+            want.tolist())
+    finally:
+        pyfunc.MONOTONE_CHUNK_ROWS = pyfunc_chunk
