@@ -110,13 +110,11 @@ def pyfunc_requirements() -> list[str]:
             f"pandas=={version('pandas')}", f"scikit-learn=={version('scikit-learn')}"]
 
 
-
 def answers_frame(predictions: Any) -> pd.DataFrame:
-    """A pyfunc's answers as a DataFrame: a list of answer rows (pydantic objects or dicts,
-    this code's versions) or a DataFrame (versions built before the typed rows)."""
+    """A pyfunc's answers as a DataFrame: a list of answer rows (this code's versions) or a
+    DataFrame (versions built before the typed rows)."""
     import pandas as pd
 
     if isinstance(predictions, pd.DataFrame):
         return predictions
-    return pd.DataFrame.from_records(
-        [p.model_dump() if hasattr(p, "model_dump") else dict(p) for p in predictions])
+    return pd.DataFrame.from_records([p.model_dump() for p in predictions])

@@ -63,10 +63,9 @@ from mlflow.pyfunc import PythonModel  # the base class must exist when this mod
 
 from shopstream.contracts import RecommenderAnswer, RecommenderRequest
 from shopstream.errors import ModelInputError
-from shopstream.model_runtime import settle_gc
+from shopstream.model_runtime import parse_id_list, settle_gc
 
 from .factor_index import FactorIndex
-from .request_rows import RecRequest, parse_requests
 from .session_knn import SKNN, VSKNN, KnnConfig, SessionIndex, knn_top_k
 
 PACKAGE = "recommender"  # this package, as it travels with a version
@@ -345,10 +344,11 @@ def _filled(arrays: RecommenderArrays, ids: np.ndarray, scores: np.ndarray, k: i
 Answer = tuple[list[int], list[float], str]
 
 
-def recommend_many(arrays: RecommenderArrays, requests: Sequence[RecRequest]) -> list[Answer]:
-    """One answer per request, in request order."""
-    return [recommend_row(arrays, r.mode, r.visitorid, r.items, r.k, r.exclude_purchased)
-            for r in requests]
+def recommend_many(arrays: RecommenderArrays,
+                   requests: Sequence[RecommenderRequest]) -> list[Answer]:
+    """One answer per request row, in request order (`items` parsed from its JSON list)."""
+    return [recommend_row(arrays, r.mode or "visitor", r.visitorid, parse_id_list(r.items), r.k,
+                          r.exclude_purchased) for r in requests]
 
 
 class RecommenderModel(PythonModel):
@@ -373,5 +373,5 @@ class RecommenderModel(PythonModel):
             RecommenderAnswer(items=json.dumps(ids),
                               scores=json.dumps([round(s, 6) for s in scores]),
                               strategy=strategy)
-            for ids, scores, strategy in recommend_many(self.arrays, parse_requests(model_input))
+            for ids, scores, strategy in recommend_many(self.arrays, model_input)
         ]

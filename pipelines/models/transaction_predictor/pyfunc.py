@@ -125,14 +125,16 @@ class TransactionMeta:
 def feature_matrix(frame: pd.DataFrame, meta: TransactionMeta) -> np.ndarray:
     """Input frame → (n, n_features) float64, missing columns / NaN → training medians."""
     require_columns(frame, meta.required, "transaction_predictor")
-    columns = []
-    for name, fill in zip(meta.feature_names, meta.fill_values, strict=True):
+    x = np.full((len(frame), len(meta.feature_names)), np.nan)
+    for i, name in enumerate(meta.feature_names):
         if name in frame.columns:
-            col = pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=np.float64)
-            columns.append(np.where(np.isnan(col), fill, col))
-        else:
-            columns.append(np.full(len(frame), fill, dtype=np.float64))
-    return np.column_stack(columns) if columns else np.empty((len(frame), 0))
+            x[:, i] = pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=np.float64)
+    return with_medians(x, meta)
+
+
+def with_medians(x: np.ndarray, meta: TransactionMeta) -> np.ndarray:
+    """NaN features (missing, None or not numeric) → the version's training medians."""
+    return np.where(np.isnan(x), np.asarray(meta.fill_values, dtype=np.float64), x)
 
 
 MONOTONE_CHUNK_ROWS = 50_000  # bounds the rows-by-candidates matrix scored at once
@@ -162,8 +164,7 @@ def monotone_probability(trees: TreeEnsemble, model_type: str, x: np.ndarray,
 def row_feature_matrix(rows: Sequence[Any], meta: TransactionMeta) -> np.ndarray:
     """:func:`feature_matrix` of request rows (the pyfunc's input): a field the rows lack, or
     None, takes its training median."""
-    x = field_matrix(rows, meta.feature_names)
-    return np.where(np.isnan(x), np.asarray(meta.fill_values, dtype=np.float64), x)
+    return with_medians(field_matrix(rows, meta.feature_names), meta)
 
 
 def served_probability(trees: TreeEnsemble, meta: TransactionMeta,
