@@ -93,13 +93,16 @@ class TreeEnsemble:
 
 
 def ensemble_probability(trees: TreeEnsemble, model_type: str, x: np.ndarray) -> np.ndarray:
-    """P(transaction) per row, computed the way Spark's RF / GBT classifiers do."""
+    """P(transaction) per row, computed the way Spark's RF / GBT classifiers do. Each row's
+    weighted sum is reduced on its own (a matrix product's summation order depends on how
+    many rows it holds), so a row scores the same alone as in any batch: the router's one-row
+    calls, its coalesced ones and evaluation agree to the last bit."""
     values = trees.leaf_values(np.asarray(x, dtype=np.float64))
+    weighted = (values * trees.tree_weights).sum(axis=1)
     if model_type == "rf":
-        return (values @ trees.tree_weights) / trees.tree_weights.sum()
+        return weighted / trees.tree_weights.sum()
     if model_type == "gbt":
-        margin = values @ trees.tree_weights
-        return 1.0 / (1.0 + np.exp(-2.0 * margin))
+        return 1.0 / (1.0 + np.exp(-2.0 * weighted))
     msg = f"unknown model_type {model_type!r}; expected 'rf' or 'gbt'"
     raise ModelInputError(msg)
 

@@ -145,3 +145,30 @@ def test_the_one_pass_rule_matches_the_rule_written_out(carts: list[float], view
             want.tolist())
     finally:
         pyfunc.MONOTONE_CHUNK_ROWS = pyfunc_chunk
+
+
+def _random_stumps(n_trees: int, seed: int) -> TreeEnsemble:
+    """n_trees depth-1 trees on random features, thresholds, leaf values and weights."""
+    rng = np.random.default_rng(seed)
+    n_features = len(SESSION_FEATURES)
+    feature = np.full(3 * n_trees, -1, dtype=np.int32)
+    feature[0::3] = rng.integers(0, n_features, n_trees)
+    threshold = np.zeros(3 * n_trees)
+    threshold[0::3] = rng.uniform(0, 10, n_trees)
+    left, right = np.full(3 * n_trees, -1, dtype=np.int32), np.full(3 * n_trees, -1, dtype=np.int32)
+    left[0::3], right[0::3] = 1, 2
+    return TreeEnsemble(node_offsets=np.arange(0, 3 * n_trees + 1, 3), feature=feature,
+                        threshold=threshold, left=left, right=right,
+                        leaf_value=rng.uniform(0, 1, 3 * n_trees),
+                        tree_weights=rng.uniform(0.5, 1.5, n_trees))
+
+
+@pytest.mark.parametrize("model_type", ["rf", "gbt"])
+def test_a_row_scores_the_same_alone_as_in_any_batch(model_type: str) -> None:
+    """The router sends one row or a coalesced batch; evaluation scores whole holdouts. A
+    row's probability must not depend on its company, or ties (and PR-AUC) move."""
+    forest = _random_stumps(40, seed=3)
+    x = np.random.default_rng(4).uniform(0, 10, (300, len(SESSION_FEATURES)))
+    batch = ensemble_probability(forest, model_type, x)
+    alone = [ensemble_probability(forest, model_type, x[i:i + 1])[0] for i in range(len(x))]
+    assert batch.tolist() == alone
